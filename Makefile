@@ -1,0 +1,144 @@
+# accelnet — build, test and run.
+#
+#   make            build bin/accelnetd, bin/accelnet-agent, bin/accelnet
+#   make test       sanitizer build + every suite (unit, integration, lint)
+#   make run        private PostgreSQL + accelnetd on https://127.0.0.1:8443
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# SAN=1 builds with AddressSanitizer and UBSan into build/san (make test does
+# this by itself). Missing Debian packages are installed by scripts/deps.sh.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+SAN     ?= 0
+
+PKGS := libmicrohttpd jansson libpq libcurl libsodium
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-missing-field-initializers
+
+ifeq ($(SAN),1)
+BUILD   := build/san
+BINDIR  := build/san/bin
+OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+BUILD   := build/rel
+BINDIR  := bin
+OPTFLAGS := -O2 -g
+endif
+
+DEPS_STAMP := build/.deps-ok
+# pkg-config is only asked once the packages are there.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -I. -D_GNU_SOURCE
+CFLAGS   += -std=c11 $(WARN) $(OPTFLAGS) -MMD -MP
+LDFLAGS  += $(filter -fsanitize%,$(OPTFLAGS))
+LDLIBS   += -lpthread
+
+# --- sources ------------------------------------------------------------------
+COMMON_SRC  := $(wildcard common/*.c)
+DB_SRC      := $(wildcard db/*.c)
+SERVICE_SRC := $(filter-out service/main.c,$(wildcard service/*.c)) $(wildcard api/*.c) \
+               $(wildcard scheduler/*.c)
+AGENT_SRC   := $(filter-out agent/main.c,$(wildcard agent/*.c))
+CLI_SRC     := $(filter-out cli/main.c,$(wildcard cli/*.c))
+MIGRATIONS  := $(sort $(wildcard db/migrations/*.sql))
+MIGR_GEN    := $(BUILD)/gen/migrations_gen.c
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_CORE  := $(BUILD)/libcore.a
+LIB_SVC   := $(BUILD)/libsvc.a
+LIB_AGENT := $(BUILD)/libagent.a
+LIB_CLI   := $(BUILD)/libcli.a
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+IT_SRC    := $(wildcard tests/integration/it_*.c)
+IT_LIB    := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
+IT_BIN    := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(IT_SRC))
+
+PROGRAMS := $(BINDIR)/accelnetd $(BINDIR)/accelnet-agent $(BINDIR)/accelnet
+
+.PHONY: all deps test test-build run install clean format format-check lint bench
+all: $(PROGRAMS)
+
+$(DEPS_STAMP): scripts/deps.sh
+	@scripts/deps.sh
+	@mkdir -p $(dir $@) && touch $@
+
+# Every object waits for the packages (order-only, so a stamp refresh does
+# not rebuild everything).
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Migrations are compiled into accelnetd, so an installed daemon needs no
+# data files to bring a database up to date.
+$(MIGR_GEN): $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(LIB_CORE): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIB_SVC): $(call obj,$(SERVICE_SRC) $(DB_SRC)) $(BUILD)/obj/gen/migrations_gen.o
+	rm -f $@ && ar rcs $@ $^
+$(LIB_AGENT): $(call obj,$(AGENT_SRC)) $(LIB_CORE)
+	rm -f $@ && ar rcs $@ $(call obj,$(AGENT_SRC))
+$(LIB_CLI): $(call obj,$(CLI_SRC)) $(LIB_CORE)
+	rm -f $@ && ar rcs $@ $(call obj,$(CLI_SRC))
+
+$(BINDIR)/accelnetd: $(call obj,service/main.c) $(LIB_SVC) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+$(BINDIR)/accelnet-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+$(BINDIR)/accelnet: $(call obj,cli/main.c) $(LIB_CLI) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# Unit tests link every module library; integration tests link their helper
+# library plus common/ (they talk to the programs only over HTTP and libpq).
+$(BUILD)/tests/test_%: $(call obj,tests/unit/test_%.c) $(LIB_SVC) $(LIB_AGENT) $(LIB_CLI) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+$(BUILD)/tests/it_%: $(call obj,tests/integration/it_%.c) $(call obj,$(IT_LIB)) $(LIB_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+
+test-build: $(PROGRAMS) $(UNIT_BIN) $(IT_BIN)
+
+# --- the two commands ---------------------------------------------------------
+test: | $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory SAN=1 test-build
+	@tests/run.sh build/san
+
+run: all
+	@scripts/run.sh
+
+# --- checks -------------------------------------------------------------------
+SRC_ALL = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+format:
+	clang-format -i $(SRC_ALL)
+format-check:
+	@clang-format --dry-run --Werror $(SRC_ALL)
+
+bench: all
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/accelnetd bin/accelnet-agent bin/accelnet $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

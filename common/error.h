@@ -1,0 +1,71 @@
+/* error — the one table of API error codes, their HTTP status and the ARM
+ * error envelope built from them. Handlers name an error; they never pick a
+ * status code by hand. */
+#ifndef ACCELNET_COMMON_ERROR_H
+#define ACCELNET_COMMON_ERROR_H
+
+#include <jansson.h>
+#include <stdarg.h>
+
+/* X(enum, "ArmCode", http_status) — keep sorted by status, then name. */
+#define ERR_TABLE(X)                                                                               \
+    X(ERR_INVALID_REQUEST_CONTENT, "InvalidRequestContent", 400)                                   \
+    X(ERR_INVALID_PARAMETER, "InvalidParameter", 400)                                              \
+    X(ERR_INVALID_RESOURCE_NAME, "InvalidResourceName", 400)                                       \
+    X(ERR_INVALID_QUERY_PARAMETER, "InvalidQueryParameterValue", 400)                              \
+    X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)                                  \
+    X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)                              \
+    X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                                      \
+    X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                                        \
+    X(ERR_NOT_FOUND, "NotFound", 404)                                                              \
+    X(ERR_RESOURCE_NOT_FOUND, "ResourceNotFound", 404)                                             \
+    X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                                             \
+    X(ERR_CONFLICT, "Conflict", 409)                                                               \
+    X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                                          \
+    X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                                           \
+    X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                                     \
+    X(ERR_TOO_MANY_REQUESTS, "TooManyRequests", 429)                                               \
+    X(ERR_INTERNAL, "InternalServerError", 500)                                                    \
+    X(ERR_SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)
+
+enum err_code {
+#define ERR_ENUM(e, code, status) e,
+    ERR_TABLE(ERR_ENUM)
+#undef ERR_ENUM
+        ERR__COUNT
+};
+
+/* One problem inside a request (a field, a parameter); goes to "details". */
+struct err_detail {
+    enum err_code code;
+    char *target;  /* JSON path or parameter name, may be NULL; owned */
+    char *message; /* owned */
+};
+
+/* An API error: what the client is told. Zero-initialised means "no error". */
+struct err {
+    enum err_code code;
+    int set;
+    char *target;  /* owned, may be NULL */
+    char *message; /* owned */
+    struct err_detail *details;
+    size_t ndetails;
+};
+
+const char *err_code_name(enum err_code code);
+unsigned err_http_status(enum err_code code);
+
+/* Sets e (freeing what it held) to code with a printf-style message. */
+void err_set(struct err *e, enum err_code code, const char *target, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void err_setv(struct err *e, enum err_code code, const char *target, const char *fmt, va_list ap);
+/* Appends one detail; the top-level code/message stay as they are. */
+void err_add_detail(struct err *e, enum err_code code, const char *target, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Frees what e owns and zeroes it. Safe on a zeroed struct. */
+void err_clear(struct err *e);
+
+/* {"error":{"code","message","target","details":[...]}} — a new reference. */
+json_t *err_envelope(const struct err *e);
+
+#endif

@@ -1,0 +1,6 @@
+#ifndef ACCELNET_COMMON_VERSION_H
+#define ACCELNET_COMMON_VERSION_H
+
+#define ACCELNET_VERSION "0.1.0"
+
+#endif

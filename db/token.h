@@ -1,0 +1,38 @@
+/* token — bearer tokens in the database (only their hashes). */
+#ifndef ACCELNET_DB_TOKEN_H
+#define ACCELNET_DB_TOKEN_H
+
+#include "db/db.h"
+
+struct db_token {
+    char id[37];
+    char role[8];
+    char subscription_id[37]; /* "" unless role is user */
+    char hash[65];
+    char created_at[40];
+    int bootstrap;
+    char *description; /* owned */
+};
+void db_token_free(struct db_token *t);
+
+/* DB_NOT_FOUND when no live token has this hash. */
+enum db_status db_token_find_by_hash(struct db_conn *c, const char *hash, struct db_token *out);
+enum db_status db_token_get(struct db_conn *c, const char *id, struct db_token *out);
+/* Fills out (id, created_at) from the new row. */
+enum db_status db_token_insert(struct db_conn *c, const char *id, const char *role,
+                               const char *subscription_id, const char *hash,
+                               const char *description, struct db_token *out);
+/* Live admin and agent tokens, oldest first. *items
+ * is an array of *n tokens; free each, then the array. */
+enum db_status db_token_list_admin(struct db_conn *c, struct db_token **items, size_t *n);
+/* Revokes at once (the row stays, for the record). DB_NOT_FOUND when there
+ * was no such live token. */
+enum db_status db_token_revoke(struct db_conn *c, const char *id);
+
+/* Makes hash the bootstrap admin token (creating or replacing it). */
+enum db_status db_token_bootstrap_set(struct db_conn *c, const char *id, const char *hash);
+/* Creates the bootstrap token only if there is none: DB_OK when this call
+ * created it, DB_CONFLICT when one already existed. */
+enum db_status db_token_bootstrap_create(struct db_conn *c, const char *id, const char *hash);
+
+#endif

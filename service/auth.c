@@ -1,0 +1,203 @@
+#include "service/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "db/token.h"
+
+void auth_token_generate(char out[AUTH_TOKEN_MAX])
+{
+    unsigned char raw[AUTH_TOKEN_BYTES];
+    size_t plen = strlen(AUTH_TOKEN_PREFIX);
+    randombytes_buf(raw, sizeof(raw));
+    memcpy(out, AUTH_TOKEN_PREFIX, plen);
+    sodium_bin2base64(out + plen, AUTH_TOKEN_MAX - plen, raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+}
+
+void auth_token_hash(const char *token, char hex[65])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+/* The token in "Authorization: Bearer <token>", or NULL. */
+static const char *auth_bearer(const char *header)
+{
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return NULL;
+    header += 7;
+    while (*header == ' ')
+        header++;
+    return *header ? header : NULL;
+}
+
+static void auth_unauthenticated(struct reply *rp, const char *why)
+{
+    reply_error(rp, ERR_AUTHENTICATION_FAILED, NULL, "%s", why);
+    reply_header(rp, "WWW-Authenticate",
+                 "Bearer realm=\"accelnet\", error=\"invalid_token\"");
+}
+
+static int auth_role_allowed(const struct req *rq)
+{
+    switch (rq->match.route->auth) {
+    case AUTH_PUBLIC:
+        return 1;
+    case AUTH_ADMIN:
+        return rq->who.role == ROLE_ADMIN;
+    case AUTH_AGENT:
+        return rq->who.role == ROLE_AGENT || rq->who.role == ROLE_ADMIN;
+    case AUTH_SUBSCRIPTION: {
+        if (rq->who.role == ROLE_ADMIN)
+            return 1;
+        const char *sub = req_param(rq, "subscriptionId");
+        return rq->who.role == ROLE_USER && sub && strcasecmp(sub, rq->who.subscription_id) == 0;
+    }
+    }
+    return 0;
+}
+
+int auth_check(struct req *rq, struct reply *rp)
+{
+    struct db_conn *c;
+    struct db_token t = {0};
+    char hash[65];
+    enum db_status st;
+
+    if (rq->match.route->auth == AUTH_PUBLIC)
+        return 0;
+    const char *token = auth_bearer(req_header(rq, "Authorization"));
+    if (!token) {
+        auth_unauthenticated(rp, "The request has no bearer token. Send 'Authorization: Bearer "
+                                 "<token>' with a token from your operator.");
+        return -1;
+    }
+    if (strlen(token) > 512) {
+        auth_unauthenticated(rp, "The bearer token is not valid.");
+        return -1;
+    }
+    auth_token_hash(token, hash);
+    st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_token_find_by_hash(c, hash, &t);
+        db_release(rq->app->db, c);
+    }
+    if (st == DB_NOT_FOUND || (st == DB_OK && sodium_memcmp(t.hash, hash, 64) != 0)) {
+        db_token_free(&t);
+        auth_unauthenticated(rp, "The bearer token is not valid: it is unknown or was revoked.");
+        return -1;
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        return -1;
+    }
+    rq->who.role = strcmp(t.role, "admin") == 0   ? ROLE_ADMIN
+                   : strcmp(t.role, "agent") == 0 ? ROLE_AGENT
+                                                  : ROLE_USER;
+    snprintf(rq->who.token_id, sizeof(rq->who.token_id), "%s", t.id);
+    snprintf(rq->who.subscription_id, sizeof(rq->who.subscription_id), "%s", t.subscription_id);
+    db_token_free(&t);
+    if (!auth_role_allowed(rq)) {
+        /* The same answer whether or not the target exists: nothing leaks. */
+        reply_error(rp, ERR_AUTHORIZATION_FAILED, NULL,
+                    "The client with token '%s' does not have authorization to perform %s on "
+                    "this scope.",
+                    rq->who.token_id, rq->method);
+        return -1;
+    }
+    return 0;
+}
+
+static int auth_write_token_file(const char *path, const char *token)
+{
+    char *tmp = util_asprintf("%s.tmp.%ld", path, (long)getpid());
+    int rc = -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_error("cannot write the admin token file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    size_t len = strlen(token);
+    if (write(fd, token, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+        log_error("cannot write the admin token file %s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        log_error("cannot write the admin token file %s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(tmp);
+    return rc;
+}
+
+int auth_bootstrap(struct db_pool *pool, const char *configured, const char *token_file)
+{
+    struct db_conn *c;
+    char id[37], hash[65], token[AUTH_TOKEN_MAX];
+    enum db_status st = db_acquire(pool, &c);
+    int rc = -1;
+
+    if (st != DB_OK) {
+        log_error("bootstrap token: database unavailable");
+        return -1;
+    }
+    util_uuid4(id);
+    if (configured) {
+        auth_token_hash(configured, hash);
+        st = db_token_bootstrap_set(c, id, hash);
+        if (st == DB_OK) {
+            log_info("bootstrap admin token set from ACCELNET_ADMIN_TOKEN");
+            rc = 0;
+        }
+        goto out;
+    }
+    auth_token_generate(token);
+    auth_token_hash(token, hash);
+    /* Insert and write the file in one transaction: the hash must never be
+     * in the database without the token in the file, or nobody could use it. */
+    st = db_exec_simple(c, "BEGIN");
+    if (st == DB_OK)
+        st = db_token_bootstrap_create(c, id, hash);
+    if (st == DB_CONFLICT) {
+        log_info("bootstrap admin token already exists (generated at first start into %s, or "
+                 "set by ACCELNET_ADMIN_TOKEN)",
+                 token_file);
+        rc = 0;
+    } else if (st == DB_OK) {
+        if (auth_write_token_file(token_file, token) != 0)
+            goto out;
+        st = db_exec_simple(c, "COMMIT");
+        if (st != DB_OK) {
+            unlink(token_file);
+            goto out;
+        }
+        log_fields(LOGL_WARN, json_pack("{s:s, s:s}", "msg",
+                                        "generated the bootstrap admin token; it is in the "
+                                        "file named here (mode 0600)",
+                                        "file", token_file));
+        rc = 0;
+    }
+out:
+    if (rc != 0 && st != DB_OK && st != DB_CONFLICT)
+        log_error("bootstrap token: %s", db_last_error(c));
+    sodium_memzero(token, sizeof(token));
+    db_release(pool, c);
+    return rc;
+}

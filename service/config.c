@@ -1,0 +1,262 @@
+#include "service/config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+
+enum cfg_kind { CFG_STRING, CFG_UINT, CFG_ULONG, CFG_BOOL, CFG_LISTEN, CFG_LOGLEVEL };
+
+/* The settings, in the order --help lists them. */
+static const struct cfg_setting {
+    const char *env;
+    const char *flag;
+    enum cfg_kind kind;
+    size_t offset;
+    const char *def; /* default, as text; NULL = unset */
+    unsigned long min, max;
+    const char *help;
+} cfg_settings[] = {
+    {"ACCELNET_DATABASE_URL", "database-url", CFG_STRING, offsetof(struct config, database_url),
+     NULL, 0, 0, "PostgreSQL connection string or URI (required)"},
+    {"ACCELNET_LISTEN", "listen", CFG_LISTEN, 0, "127.0.0.1:8443", 0, 0,
+     "address to serve the API on, host:port or [v6]:port"},
+    {"ACCELNET_TLS_CERT", "tls-cert", CFG_STRING, offsetof(struct config, tls_cert), NULL, 0, 0,
+     "TLS certificate chain (PEM file)"},
+    {"ACCELNET_TLS_KEY", "tls-key", CFG_STRING, offsetof(struct config, tls_key), NULL, 0, 0,
+     "TLS private key (PEM file)"},
+    {"ACCELNET_INSECURE_HTTP", "insecure-http", CFG_BOOL, offsetof(struct config, insecure_http),
+     "0", 0, 1, "serve plain HTTP instead of TLS (only for tests on loopback)"},
+    {"ACCELNET_ADMIN_TOKEN", "admin-token", CFG_STRING, offsetof(struct config, admin_token), NULL,
+     0, 0,
+     "bootstrap admin token (at least 32 characters); if unset on a new database, one is "
+     "generated and written to the admin token file"},
+    {"ACCELNET_ADMIN_TOKEN_FILE", "admin-token-file", CFG_STRING,
+     offsetof(struct config, admin_token_file), "accelnetd-admin-token", 0, 0,
+     "where a generated bootstrap admin token is written (mode 0600)"},
+    {"ACCELNET_LOG_LEVEL", "log-level", CFG_LOGLEVEL, 0, "info", 0, 0, "debug, info, warn or error"},
+    {"ACCELNET_HTTP_THREADS", "http-threads", CFG_UINT, offsetof(struct config, http_threads), "8",
+     1, 256, "HTTP worker threads (each runs an epoll loop)"},
+    {"ACCELNET_DB_POOL_SIZE", "db-pool-size", CFG_UINT, offsetof(struct config, db_pool_size),
+     "8", 1, 512, "PostgreSQL connections in the pool"},
+    {"ACCELNET_DB_ACQUIRE_TIMEOUT_MS", "db-acquire-timeout-ms", CFG_UINT,
+     offsetof(struct config, db_acquire_timeout_ms), "5000", 1, 600000,
+     "how long a request waits for a free database connection before 503"},
+    {"ACCELNET_MAX_BODY_BYTES", "max-body-bytes", CFG_ULONG,
+     offsetof(struct config, max_body_bytes), "1048576", 1024, 67108864,
+     "largest request body accepted; larger gets 413"},
+    {"ACCELNET_SHUTDOWN_GRACE", "shutdown-grace", CFG_UINT,
+     offsetof(struct config, shutdown_grace_s), "30", 0, 3600,
+     "seconds to let in-flight requests finish on SIGTERM/SIGINT"},
+    {"ACCELNET_DB_WAIT", "db-wait", CFG_UINT, offsetof(struct config, db_wait_s), "30", 0, 3600,
+     "seconds to wait for PostgreSQL at start-up before giving up"},
+};
+#define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
+
+int config_parse_hostport(const char *s, char **host, unsigned *port)
+{
+    const char *colon;
+    size_t hlen;
+    long p;
+
+    if (!s || !*s)
+        return -1;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        hlen = (size_t)(close - s - 1);
+        colon = close + 1;
+        s++;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || memchr(s, ':', (size_t)(colon - s)))
+            return -1;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || util_parse_long(colon + 1, 0, 65535, &p) != 0)
+        return -1;
+    *host = util_xstrndup(s, hlen);
+    *port = (unsigned)p;
+    return 0;
+}
+
+static int cfg_is_true(const char *v, int *out)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off", ""};
+    for (size_t i = 0; i < 4; i++)
+        if (strcasecmp(v, yes[i]) == 0)
+            return *out = 1, 0;
+    for (size_t i = 0; i < 5; i++)
+        if (strcasecmp(v, no[i]) == 0)
+            return *out = 0, 0;
+    return -1;
+}
+
+/* Applies one value; `from` says where it came from, for the message. */
+static int cfg_apply(struct config *cfg, const struct cfg_setting *s, const char *v,
+                     const char *from, char *err, size_t errlen)
+{
+    char *base = (char *)cfg;
+    long n;
+    switch (s->kind) {
+    case CFG_STRING:
+        free(*(char **)(base + s->offset));
+        *(char **)(base + s->offset) = *v ? util_xstrdup(v) : NULL;
+        return 0;
+    case CFG_UINT:
+    case CFG_ULONG:
+        if (util_parse_long(v, (long)s->min, (long)s->max, &n) != 0) {
+            snprintf(err, errlen, "%s: '%s' is not a whole number from %lu to %lu", from, v, s->min,
+                     s->max);
+            return -1;
+        }
+        if (s->kind == CFG_UINT)
+            *(unsigned *)(base + s->offset) = (unsigned)n;
+        else
+            *(unsigned long *)(base + s->offset) = (unsigned long)n;
+        return 0;
+    case CFG_BOOL:
+        if (cfg_is_true(v, (int *)(base + s->offset)) != 0) {
+            snprintf(err, errlen, "%s: '%s' is not a boolean (use 1/0, true/false, yes/no)", from,
+                     v);
+            return -1;
+        }
+        return 0;
+    case CFG_LISTEN:
+        free(cfg->listen_host);
+        cfg->listen_host = NULL;
+        if (config_parse_hostport(v, &cfg->listen_host, &cfg->listen_port) != 0) {
+            snprintf(err, errlen, "%s: '%s' is not host:port (for example 127.0.0.1:8443 or [::1]:8443)",
+                     from, v);
+            return -1;
+        }
+        return 0;
+    case CFG_LOGLEVEL:
+        if (log_parse_level(v, &cfg->log_level) != 0) {
+            snprintf(err, errlen, "%s: '%s' is not a log level (debug, info, warn, error)", from, v);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+void config_free(struct config *cfg)
+{
+    free(cfg->database_url);
+    free(cfg->listen_host);
+    free(cfg->tls_cert);
+    free(cfg->tls_key);
+    free(cfg->admin_token);
+    free(cfg->admin_token_file);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_usage(FILE *out)
+{
+    fputs("Usage: accelnetd [--flag VALUE]...\n"
+          "\n"
+          "accelnetd serves the accelnet API (ARM-shaped REST over HTTPS). Every setting\n"
+          "comes from its environment variable, and a flag overrides it.\n"
+          "\n",
+          out);
+    for (size_t i = 0; i < CFG_N; i++) {
+        const struct cfg_setting *s = &cfg_settings[i];
+        fprintf(out, "  --%-24s %s\n      %s", s->flag, s->env, s->help);
+        if (s->def && s->kind != CFG_BOOL)
+            fprintf(out, " [default: %s]", s->def);
+        fputc('\n', out);
+    }
+    fputs("  --help                     this text\n"
+          "  --version                  print the version\n",
+          out);
+}
+
+enum config_result config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn env,
+                                char *err, size_t errlen)
+{
+    struct option opts[CFG_N + 3];
+    char from[128];
+
+    memset(cfg, 0, sizeof(*cfg));
+    /* Defaults, then the environment. */
+    for (size_t i = 0; i < CFG_N; i++) {
+        const struct cfg_setting *s = &cfg_settings[i];
+        if (s->def && cfg_apply(cfg, s, s->def, "default", err, errlen) != 0)
+            return CONFIG_ERROR;
+        const char *v = env ? env(s->env) : NULL;
+        if (v && cfg_apply(cfg, s, v, s->env, err, errlen) != 0)
+            return CONFIG_ERROR;
+    }
+    /* Then the flags. */
+    for (size_t i = 0; i < CFG_N; i++)
+        opts[i] = (struct option){cfg_settings[i].flag,
+                                  cfg_settings[i].kind == CFG_BOOL ? optional_argument
+                                                                   : required_argument,
+                                  NULL, (int)i};
+    opts[CFG_N] = (struct option){"help", no_argument, NULL, 1000};
+    opts[CFG_N + 1] = (struct option){"version", no_argument, NULL, 1001};
+    opts[CFG_N + 2] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int longindex = -1;
+        int c = getopt_long(argc, argv, ":", opts, &longindex);
+        if (c == -1)
+            break;
+        if (c == 1000)
+            return CONFIG_HELP;
+        if (c == 1001)
+            return CONFIG_VERSION;
+        if (c == '?' || c == ':') {
+            const char *arg = argv[optind - 1];
+            snprintf(err, errlen,
+                     c == ':' ? "%s needs a value (see --help)"
+                              : "unknown option '%s' (see --help)",
+                     arg);
+            return CONFIG_ERROR;
+        }
+        const struct cfg_setting *s = &cfg_settings[c];
+        snprintf(from, sizeof(from), "--%s", s->flag);
+        if (cfg_apply(cfg, s, optarg ? optarg : "1", from, err, errlen) != 0)
+            return CONFIG_ERROR;
+    }
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+        return CONFIG_ERROR;
+    }
+
+    /* Settings that only make sense together. */
+    if (!cfg->database_url) {
+        snprintf(err, errlen,
+                 "ACCELNET_DATABASE_URL (or --database-url) is required, for example "
+                 "'host=/run/postgresql dbname=accelnet'");
+        return CONFIG_ERROR;
+    }
+    if (!cfg->insecure_http && (!cfg->tls_cert || !cfg->tls_key)) {
+        snprintf(err, errlen,
+                 "TLS needs both ACCELNET_TLS_CERT and ACCELNET_TLS_KEY (or --tls-cert and "
+                 "--tls-key); to serve plain HTTP set ACCELNET_INSECURE_HTTP=1");
+        return CONFIG_ERROR;
+    }
+    if (cfg->insecure_http && (cfg->tls_cert || cfg->tls_key)) {
+        snprintf(err, errlen,
+                 "ACCELNET_INSECURE_HTTP is set together with a TLS certificate or key: choose one");
+        return CONFIG_ERROR;
+    }
+    if (cfg->admin_token && strlen(cfg->admin_token) < 32) {
+        snprintf(err, errlen,
+                 "ACCELNET_ADMIN_TOKEN must be at least 32 characters long (it has %zu)",
+                 strlen(cfg->admin_token));
+        return CONFIG_ERROR;
+    }
+    if (!cfg->admin_token_file) {
+        snprintf(err, errlen, "ACCELNET_ADMIN_TOKEN_FILE must not be empty");
+        return CONFIG_ERROR;
+    }
+    return CONFIG_OK;
+}

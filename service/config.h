@@ -1,0 +1,46 @@
+/* config — accelnetd's settings: environment variables (ACCELNET_*),
+ * overridden by command-line flags. Bad values fail start-up with a message
+ * that names the setting and what it accepts. */
+#ifndef ACCELNET_SERVICE_CONFIG_H
+#define ACCELNET_SERVICE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/log.h"
+
+struct config {
+    char *database_url;     /* ACCELNET_DATABASE_URL, --database-url (required) */
+    char *listen_host;      /* from ACCELNET_LISTEN, --listen host:port */
+    unsigned listen_port;
+    char *tls_cert;         /* ACCELNET_TLS_CERT, --tls-cert (PEM file) */
+    char *tls_key;          /* ACCELNET_TLS_KEY, --tls-key (PEM file) */
+    int insecure_http;      /* ACCELNET_INSECURE_HTTP=1, --insecure-http */
+    char *admin_token;      /* ACCELNET_ADMIN_TOKEN, --admin-token */
+    char *admin_token_file; /* ACCELNET_ADMIN_TOKEN_FILE, --admin-token-file */
+    enum log_level log_level;   /* ACCELNET_LOG_LEVEL, --log-level */
+    unsigned http_threads;      /* ACCELNET_HTTP_THREADS, --http-threads */
+    unsigned db_pool_size;      /* ACCELNET_DB_POOL_SIZE, --db-pool-size */
+    unsigned db_acquire_timeout_ms; /* ACCELNET_DB_ACQUIRE_TIMEOUT_MS */
+    unsigned long max_body_bytes;   /* ACCELNET_MAX_BODY_BYTES, --max-body-bytes */
+    unsigned shutdown_grace_s;      /* ACCELNET_SHUTDOWN_GRACE, --shutdown-grace */
+    unsigned db_wait_s;             /* ACCELNET_DB_WAIT, --db-wait */
+};
+
+enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };
+
+/* getenv-like lookup, so tests can pass their own environment. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/* Fills cfg from env then argv. On CONFIG_ERROR, err holds one sentence that
+ * names the setting and what it accepts. */
+enum config_result config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn env,
+                                char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* Prints --help (every setting, its variable, flag and default). */
+void config_usage(FILE *out);
+
+/* Splits "host:port" or "[v6]:port". 0 on success. */
+int config_parse_hostport(const char *s, char **host, unsigned *port);
+
+#endif

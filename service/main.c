@@ -1,0 +1,155 @@
+/* accelnetd — the accelnet control-plane daemon. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "common/log.h"
+#include "common/version.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "service/auth.h"
+#include "service/config.h"
+#include "service/http.h"
+#include "service/metrics.h"
+#include "service/routes.h"
+
+static const char *main_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+/* Waits for a signal in `set` for up to ms; returns the signal or 0. */
+static int main_wait_signal(const sigset_t *set, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    int sig = sigtimedwait(set, NULL, &ts);
+    return sig > 0 ? sig : 0;
+}
+
+/* Connects for migrations, waiting for PostgreSQL up to wait_s seconds (it
+ * may still be starting). NULL if it never answered or a signal came. */
+static PGconn *main_connect(const char *conninfo, unsigned wait_s, const sigset_t *sigs)
+{
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *const vals[] = {"5", "accelnetd-migrate", conninfo, NULL};
+    uint64_t deadline = util_now_ms() + (uint64_t)wait_s * 1000u;
+    for (int attempt = 1;; attempt++) {
+        PGconn *pg = PQconnectdbParams(keys, vals, 1);
+        if (pg && PQstatus(pg) == CONNECTION_OK)
+            return pg;
+        const char *why = pg ? PQerrorMessage(pg) : "out of memory";
+        if (util_now_ms() >= deadline) {
+            log_error("cannot connect to the database (ACCELNET_DATABASE_URL): %s", why);
+            PQfinish(pg);
+            return NULL;
+        }
+        if (attempt == 1)
+            log_warn("waiting for the database: %s", why);
+        PQfinish(pg);
+        if (main_wait_signal(sigs, 500))
+            return NULL;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    char err[512];
+    sigset_t sigs;
+    int rc = 1;
+    struct db_pool *pool = NULL;
+    struct metrics *metrics = NULL;
+    struct http_server *srv = NULL;
+
+    log_set_program("accelnetd");
+    switch (config_parse(&cfg, argc, argv, main_getenv, err, sizeof(err))) {
+    case CONFIG_OK:
+        break;
+    case CONFIG_HELP:
+        config_usage(stdout);
+        config_free(&cfg);
+        return 0;
+    case CONFIG_VERSION:
+        printf("accelnetd %s\n", ACCELNET_VERSION);
+        config_free(&cfg);
+        return 0;
+    case CONFIG_ERROR:
+        fprintf(stderr, "accelnetd: %s\n", err);
+        config_free(&cfg);
+        return 2;
+    }
+    log_set_level(cfg.log_level);
+    if (sodium_init() < 0) {
+        log_error("libsodium failed to initialise");
+        goto out;
+    }
+
+    /* Signals are taken synchronously by this thread; every thread started
+     * from here on inherits the mask. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    PGconn *pg = main_connect(cfg.database_url, cfg.db_wait_s, &sigs);
+    if (!pg)
+        goto out;
+    int applied = migrate_run(pg, err, sizeof(err));
+    PQfinish(pg);
+    if (applied < 0) {
+        log_error("database migration failed: %s", err);
+        goto out;
+    }
+    log_info("database schema up to date (%d migration%s applied now)", applied,
+             applied == 1 ? "" : "s");
+
+    pool = db_pool_new(cfg.database_url, cfg.db_pool_size, cfg.db_acquire_timeout_ms);
+    if (auth_bootstrap(pool, cfg.admin_token, cfg.admin_token_file) != 0)
+        goto out;
+    metrics = metrics_new(routes, routes_count);
+    struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics};
+    srv = http_start(&app, routes, routes_count, err, sizeof(err));
+    if (!srv) {
+        log_error("%s", err);
+        goto out;
+    }
+    log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:i, s:i}", "msg", "listening", "url",
+                                    http_url(srv), "version", ACCELNET_VERSION, "http_threads",
+                                    (int)cfg.http_threads, "db_pool_size",
+                                    (int)cfg.db_pool_size));
+
+    for (;;) {
+        int sig;
+        if (sigwait(&sigs, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            log_info("SIGHUP ignored: settings are read at start-up; restart to change them");
+            continue;
+        }
+        log_info("received %s: no new connections; finishing requests in flight",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        break;
+    }
+    http_quiesce(srv);
+    long left = http_drain(srv, cfg.shutdown_grace_s);
+    if (left > 0)
+        log_warn("%ld request(s) still running after %u s; closing them", left,
+                 cfg.shutdown_grace_s);
+    rc = 0;
+out:
+    http_stop(srv);
+    metrics_free(metrics);
+    db_pool_free(pool);
+    if (rc == 0)
+        log_info("stopped");
+    config_free(&cfg);
+    return rc;
+}

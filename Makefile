@@ -28,6 +28,15 @@ OPTFLAGS := -O2 -g
 endif
 
 DEPS_STAMP := build/.deps-ok
+
+# Quiet by default; V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
 # pkg-config is only asked once the packages are there.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -62,6 +71,7 @@ IT_BIN    := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(IT_SRC))
 
 PROGRAMS := $(BINDIR)/accelnetd $(BINDIR)/accelnet-agent $(BINDIR)/accelnet
 
+.SECONDARY:
 .PHONY: all deps test test-build run install clean format format-check lint bench
 all: $(PROGRAMS)
 
@@ -73,46 +83,53 @@ $(DEPS_STAMP): scripts/deps.sh
 # not rebuild everything).
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Migrations are compiled into accelnetd, so an installed daemon needs no
 # data files to bring a database up to date.
 $(MIGR_GEN): $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	$(Q)scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(LIB_CORE): $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(LIB_SVC): $(call obj,$(SERVICE_SRC) $(DB_SRC)) $(BUILD)/obj/gen/migrations_gen.o
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(LIB_AGENT): $(call obj,$(AGENT_SRC)) $(LIB_CORE)
-	rm -f $@ && ar rcs $@ $(call obj,$(AGENT_SRC))
+	$(Q)rm -f $@ && ar rcs $@ $(call obj,$(AGENT_SRC))
 $(LIB_CLI): $(call obj,$(CLI_SRC)) $(LIB_CORE)
-	rm -f $@ && ar rcs $@ $(call obj,$(CLI_SRC))
+	$(Q)rm -f $@ && ar rcs $@ $(call obj,$(CLI_SRC))
 
 $(BINDIR)/accelnetd: $(call obj,service/main.c) $(LIB_SVC) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 $(BINDIR)/accelnet-agent: $(call obj,agent/main.c) $(LIB_AGENT) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 $(BINDIR)/accelnet: $(call obj,cli/main.c) $(LIB_CLI) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # Unit tests link every module library; integration tests link their helper
 # library plus common/ (they talk to the programs only over HTTP and libpq).
 $(BUILD)/tests/test_%: $(call obj,tests/unit/test_%.c) $(LIB_SVC) $(LIB_AGENT) $(LIB_CLI) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
 $(BUILD)/tests/it_%: $(call obj,tests/integration/it_%.c) $(call obj,$(IT_LIB)) $(LIB_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
 
 test-build: $(PROGRAMS) $(UNIT_BIN) $(IT_BIN)
 

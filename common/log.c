@@ -53,7 +53,7 @@ void log_fields(enum log_level level, json_t *fields)
     json_t *line = json_pack("{s:s, s:s, s:s}", "time", now, "level", log_names[level], "program",
                              log_program);
     if (line && json_object_update(line, fields) == 0) {
-        char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+        char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
         if (text) {
             pthread_mutex_lock(&log_lock);
             fputs(text, stderr);

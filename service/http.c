@@ -238,7 +238,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
     unsigned status = x->queued ? x->rp.status : 0; /* 0: the client went away */
 
     metrics_observe(srv->app->metrics, route ? x->rq.match.index : srv->nroutes, status, dur);
-    json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s?, s:s?}", "msg", "request",
+    json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s*, s:s*}", "msg", "request",
                              "request_id", x->rq.request_id, "method", x->rq.method, "route",
                              route ? route->pattern : "unmatched", "path", x->rq.path, "status",
                              (int)status, "duration_ms", (double)dur / 1e6, "subscription", sub,
@@ -322,11 +322,11 @@ struct http_server *http_start(struct app *app, const struct route *routes, size
         flags |= MHD_USE_TLS;
     }
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, http_access, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, 0, NULL, NULL, http_access, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_NOTIFY_COMPLETED,
         http_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log,
-        NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         s->cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_HTTPS_PRIORITIES,
         "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1", MHD_OPTION_END);

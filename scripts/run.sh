@@ -1,0 +1,133 @@
+#!/bin/sh
+# scripts/run.sh — what `make run` does after building:
+#   a private PostgreSQL cluster under .run/pg (created on first use, kept),
+#   a self-signed TLS certificate for localhost under .run/tls (first use),
+#   accelnetd on https://127.0.0.1:8443 (ACCELNET_LISTEN overrides),
+#   and the URL and bootstrap admin token printed. Ctrl-C stops it all.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run="$top/.run"
+pgdir="$run/pg"
+pgctl="$top/tests/pg.sh"
+listen=${ACCELNET_LISTEN:-127.0.0.1:8443}
+log="$run/accelnetd.log"
+tokfile="$run/admin-token"
+
+mkdir -p "$run"
+chmod 711 "$run"
+
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$run"; then
+	echo "run: the postgres user cannot reach $run; make its parent folders" \
+		"traversable (chmod o+x) or clone the repository elsewhere" >&2
+	exit 1
+fi
+
+# --- PostgreSQL -----------------------------------------------------------------
+if [ ! -f "$pgdir/data/PG_VERSION" ]; then
+	echo "run: creating the PostgreSQL cluster in $pgdir"
+	rm -rf "$pgdir"
+	"$pgctl" init "$pgdir" 5432
+	# tests/pg.sh sets up a throwaway cluster; this one keeps its data.
+	cat >>"$pgdir/data/postgresql.conf" <<EOF
+
+# --- scripts/run.sh: a cluster that keeps its data between runs ---
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+EOF
+fi
+"$pgctl" start "$pgdir"
+
+pgstarted=1
+pid=""
+cleanup() {
+	trap - EXIT INT TERM
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ -n "$pgstarted" ]; then
+		"$pgctl" stop "$pgdir" || true
+	fi
+	echo "run: stopped"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+bindir=$(for d in /usr/lib/postgresql/*/bin; do [ -x "$d/psql" ] && echo "$d"; done |
+	sort -t/ -k5,5n | tail -n 1)
+psql() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$bindir/psql" -X -q -h "$pgdir/sock" -p 5432 -U postgres "$@"
+	else
+		"$bindir/psql" -X -q -h "$pgdir/sock" -p 5432 -U postgres "$@"
+	fi
+}
+if [ "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'accelnet'")" != 1 ]; then
+	psql -d postgres -c "CREATE DATABASE accelnet"
+fi
+
+# --- TLS ------------------------------------------------------------------------
+if [ ! -f "$run/tls/cert.pem" ] || [ ! -f "$run/tls/key.pem" ]; then
+	echo "run: generating a self-signed TLS certificate for localhost in $run/tls"
+	mkdir -p "$run/tls"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+		-subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+		-keyout "$run/tls/key.pem" -out "$run/tls/cert.pem" 2>/dev/null
+	chmod 600 "$run/tls/key.pem"
+fi
+
+# --- accelnetd --------------------------------------------------------------------
+: >"$log"
+ACCELNET_DATABASE_URL="host=$pgdir/sock port=5432 user=postgres dbname=accelnet" \
+	ACCELNET_LISTEN="$listen" \
+	ACCELNET_TLS_CERT="$run/tls/cert.pem" \
+	ACCELNET_TLS_KEY="$run/tls/key.pem" \
+	ACCELNET_ADMIN_TOKEN_FILE="$tokfile" \
+	"$top/bin/accelnetd" 2>>"$log" &
+pid=$!
+
+# Ready when it logs "listening"; gone if it exits first.
+i=0
+while ! grep -q '"msg":"listening"' "$log"; do
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "run: accelnetd exited; its log ($log):" >&2
+		tail -n 20 "$log" >&2
+		pid=""
+		exit 1
+	fi
+	i=$((i + 1))
+	if [ "$i" -gt 300 ]; then
+		echo "run: accelnetd did not start within 30 s; see $log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+url=$(sed -n 's/.*"msg":"listening","url":"\([^"]*\)".*/\1/p' "$log" | tail -n 1)
+
+token="(set by ACCELNET_ADMIN_TOKEN)"
+if [ -z "${ACCELNET_ADMIN_TOKEN:-}" ]; then
+	if [ -f "$tokfile" ]; then
+		token=$(cat "$tokfile")
+	else
+		token="(lost: the database has one but $tokfile is gone; restart with ACCELNET_ADMIN_TOKEN set)"
+	fi
+fi
+
+cat <<EOF
+
+  accelnetd is running.
+
+    URL          $url
+    CA file      $run/tls/cert.pem
+    Admin token  $token
+    Log          $log   (one JSON line per request)
+
+  Try:  curl --cacert $run/tls/cert.pem $url/healthz
+
+  Ctrl-C stops accelnetd and PostgreSQL.
+
+EOF
+wait "$pid" || true
+pid=""

@@ -4,6 +4,7 @@
 #   make test       sanitizer build + every suite (unit, integration, lint)
 #   make run        private PostgreSQL + accelnetd on https://127.0.0.1:8443
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make format     clang-format every C file (make format-check only checks)
 #
 # SAN=1 builds with AddressSanitizer and UBSan into build/san (make test does
 # this by itself). Missing Debian packages are installed by scripts/deps.sh.
@@ -72,7 +73,7 @@ IT_BIN    := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(IT_SRC))
 PROGRAMS := $(BINDIR)/accelnetd $(BINDIR)/accelnet-agent $(BINDIR)/accelnet
 
 .SECONDARY:
-.PHONY: all deps test test-build run install clean format format-check lint bench
+.PHONY: all test test-build run install clean format format-check
 all: $(PROGRAMS)
 
 $(DEPS_STAMP): scripts/deps.sh
@@ -147,9 +148,6 @@ format:
 	clang-format -i $(SRC_ALL)
 format-check:
 	@clang-format --dry-run --Werror $(SRC_ALL)
-
-bench: all
-	@bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

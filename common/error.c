@@ -73,9 +73,9 @@ json_t *err_envelope(const struct err *e)
     json_t *details = json_array();
     for (size_t i = 0; i < e->ndetails; i++) {
         const struct err_detail *d = &e->details[i];
-        json_array_append_new(details, json_pack("{s:s, s:s, s:s?}", "code",
-                                                 err_code_name(d->code), "message",
-                                                 d->message ? d->message : "", "target", d->target));
+        json_array_append_new(details, json_pack("{s:s, s:s, s:s?}", "code", err_code_name(d->code),
+                                                 "message", d->message ? d->message : "", "target",
+                                                 d->target));
     }
     return json_pack("{s:{s:s, s:s, s:s?, s:o}}", "error", "code", err_code_name(e->code),
                      "message", e->message ? e->message : "", "target", e->target, "details",

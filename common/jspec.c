@@ -75,11 +75,14 @@ static int jspec_value(const json_t *v, const struct jspec *s, enum jspec_type t
     switch (type) {
     case JSPEC_T_STRING: {
         const char *str = json_string_value(v);
-        size_t len = json_string_length(v);
-        if (strlen(str) != len) {
+        size_t bytes = json_string_length(v), len = 0;
+        if (strlen(str) != bytes) {
             jspec_problem(e, path, "'%s' must not contain NUL characters.", path, NULL);
             return 1;
         }
+        /* Lengths are in characters (jansson guarantees valid UTF-8). */
+        for (size_t i = 0; i < bytes; i++)
+            len += ((unsigned char)str[i] & 0xc0) != 0x80;
         if (s->min_len && len < s->min_len) {
             err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, path,
                            "'%s' must be at least %zu characters long.", path, s->min_len);
@@ -136,12 +139,15 @@ static int jspec_value(const json_t *v, const struct jspec *s, enum jspec_type t
             problems++;
         }
         /* Elements are validated only; the handler walks the array itself. */
-        struct jspec item = {.name = "", .type = s->item_type, .fields = s->fields,
-                             .offset = JSPEC__NONE, .present_offset = JSPEC__NONE};
+        struct jspec item = {.name = "",
+                             .type = s->item_type,
+                             .fields = s->fields,
+                             .offset = JSPEC__NONE,
+                             .present_offset = JSPEC__NONE};
         for (size_t i = 0; i < n; i++) {
             char *ipath = util_asprintf("%s[%zu]", path, i);
-            problems += jspec_value(json_array_get(v, i), &item, s->item_type, NULL, ipath,
-                                    mode, e);
+            problems +=
+                jspec_value(json_array_get(v, i), &item, s->item_type, NULL, ipath, mode, e);
             free(ipath);
         }
         if (dest && s->offset != JSPEC__NONE)

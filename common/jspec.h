@@ -33,28 +33,38 @@ struct jspec {
     const char *name; /* NULL ends the array */
     enum jspec_type type;
     unsigned flags;
-    size_t offset; /* into dest; (size_t)-1 = validate only */
-    size_t present_offset; /* (size_t)-1 or an int set to 1 when the field is present */
-    const struct jspec *fields;  /* OBJECT: its members; ARRAY: spec of each object element */
-    enum jspec_type item_type;   /* ARRAY: element type */
-    const char *const *one_of;   /* STRING: allowed values (NULL-terminated), case-insensitive */
-    size_t min_len, max_len;     /* STRING length; ARRAY element count (0 = no limit) */
-    long long min, max;          /* INT range when min < max */
+    size_t offset;              /* into dest; (size_t)-1 = validate only */
+    size_t present_offset;      /* (size_t)-1 or an int set to 1 when the field is present */
+    const struct jspec *fields; /* OBJECT: its members; ARRAY: spec of each object element */
+    enum jspec_type item_type;  /* ARRAY: element type */
+    const char *const *one_of;  /* STRING: allowed values (NULL-terminated), case-insensitive */
+    size_t min_len, max_len;    /* STRING length; ARRAY element count (0 = no limit) */
+    long long min, max;         /* INT range when min < max */
     /* Extra check: return NULL if fine, else a static message. */
     const char *(*check)(const json_t *value);
 };
 
 #define JSPEC__NONE ((size_t)-1)
-#define JSPEC_FIELD(n, t, type_, member, fl, ...)                                                  \
-    {.name = (n), .type = (t), .flags = (fl), .offset = offsetof(type_, member),                   \
-     .present_offset = JSPEC__NONE, __VA_ARGS__}
-#define JSPEC_STRING(n, type_, member, fl, ...) JSPEC_FIELD(n, JSPEC_T_STRING, type_, member, fl, __VA_ARGS__)
-#define JSPEC_INT(n, type_, member, fl, ...)    JSPEC_FIELD(n, JSPEC_T_INT, type_, member, fl, __VA_ARGS__)
-#define JSPEC_BOOL(n, type_, member, fl, ...)   JSPEC_FIELD(n, JSPEC_T_BOOL, type_, member, fl, __VA_ARGS__)
-#define JSPEC_OBJECT(n, fl, members)                                                               \
-    {.name = (n), .type = JSPEC_T_OBJECT, .flags = (fl), .offset = JSPEC__NONE,                    \
-     .present_offset = JSPEC__NONE, .fields = (members)}
-#define JSPEC_END {.name = NULL}
+#define JSPEC_FIELD(n, t, type_, member, fl, ...)                                   \
+    {                                                                               \
+        .name = (n), .type = (t), .flags = (fl), .offset = offsetof(type_, member), \
+        .present_offset = JSPEC__NONE, __VA_ARGS__                                  \
+    }
+#define JSPEC_STRING(n, type_, member, fl, ...) \
+    JSPEC_FIELD(n, JSPEC_T_STRING, type_, member, fl, __VA_ARGS__)
+#define JSPEC_INT(n, type_, member, fl, ...) \
+    JSPEC_FIELD(n, JSPEC_T_INT, type_, member, fl, __VA_ARGS__)
+#define JSPEC_BOOL(n, type_, member, fl, ...) \
+    JSPEC_FIELD(n, JSPEC_T_BOOL, type_, member, fl, __VA_ARGS__)
+#define JSPEC_OBJECT(n, fl, members)                                               \
+    {                                                                              \
+        .name = (n), .type = JSPEC_T_OBJECT, .flags = (fl), .offset = JSPEC__NONE, \
+        .present_offset = JSPEC__NONE, .fields = (members)                         \
+    }
+#define JSPEC_END    \
+    {                \
+        .name = NULL \
+    }
 
 enum jspec_mode {
     JSPEC_ALLOW_UNKNOWN = 0, /* unknown members are ignored */

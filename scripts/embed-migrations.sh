@@ -15,7 +15,7 @@ for f in "$@"; do
 		;;
 	esac
 	printf '    {%d, "%s",\n' "$(expr "$version" + 0)" "$base"
-	awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); printf "     \"%s\\n\"\n", $0 }' "$f"
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/^/     "/' -e 's/$/\\n"/' "$f"
 	echo '    },'
 done
 echo '};'

@@ -46,8 +46,7 @@ static const char *auth_bearer(const char *header)
 static void auth_unauthenticated(struct reply *rp, const char *why)
 {
     reply_error(rp, ERR_AUTHENTICATION_FAILED, NULL, "%s", why);
-    reply_header(rp, "WWW-Authenticate",
-                 "Bearer realm=\"accelnet\", error=\"invalid_token\"");
+    reply_header(rp, "WWW-Authenticate", "Bearer realm=\"accelnet\", error=\"invalid_token\"");
 }
 
 static int auth_role_allowed(const struct req *rq)

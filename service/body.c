@@ -1,18 +1,26 @@
 #include "service/body.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int body_begin(struct body *b, size_t max, const char *content_length)
 {
-    long n;
     memset(b, 0, sizeof(*b));
     b->max = max;
-    if (content_length && util_parse_long(content_length, 0, 0x7fffffffL, &n) == 0 &&
-        (unsigned long)n > max) {
+    if (!content_length)
+        return 0;
+    /* Digits only; a number too big for any integer type is still too large.
+     * A Content-Length that is not a number is MHD's to refuse, not ours. */
+    size_t digits = strspn(content_length, "0123456789");
+    if (digits == 0 || content_length[digits] != '\0')
+        return 0;
+    errno = 0;
+    unsigned long long n = strtoull(content_length, NULL, 10);
+    if (errno == ERANGE || n > max) {
         b->too_large = 1;
         return -1;
     }
-    /* A Content-Length that is not a number is MHD's to refuse, not ours. */
     return 0;
 }
 
@@ -31,7 +39,7 @@ void body_feed(struct body *b, const char *data, size_t n)
 static int body_blank(const struct buf *d)
 {
     for (size_t i = 0; i < d->len; i++)
-        if (!strchr(" \t\r\n", d->data[i]))
+        if (!memchr(" \t\r\n", d->data[i], 4))
             return 0;
     return 1;
 }
@@ -47,8 +55,7 @@ int body_parse(struct body *b, json_t **out, struct err *e)
     }
     if (body_blank(&b->data))
         return 0;
-    *out = json_loadb(b->data.data, b->data.len, JSON_REJECT_DUPLICATES,
-                      &je);
+    *out = json_loadb(b->data.data, b->data.len, JSON_REJECT_DUPLICATES, &je);
     if (!*out) {
         err_set(e, ERR_INVALID_REQUEST_CONTENT, NULL,
                 "The request body is not valid JSON: %s at line %d, column %d (position %d).",

@@ -36,11 +36,12 @@ static const struct cfg_setting {
     {"ACCELNET_ADMIN_TOKEN_FILE", "admin-token-file", CFG_STRING,
      offsetof(struct config, admin_token_file), "accelnetd-admin-token", 0, 0,
      "where a generated bootstrap admin token is written (mode 0600)"},
-    {"ACCELNET_LOG_LEVEL", "log-level", CFG_LOGLEVEL, 0, "info", 0, 0, "debug, info, warn or error"},
+    {"ACCELNET_LOG_LEVEL", "log-level", CFG_LOGLEVEL, 0, "info", 0, 0,
+     "debug, info, warn or error"},
     {"ACCELNET_HTTP_THREADS", "http-threads", CFG_UINT, offsetof(struct config, http_threads), "8",
      1, 256, "HTTP worker threads (each runs an epoll loop)"},
-    {"ACCELNET_DB_POOL_SIZE", "db-pool-size", CFG_UINT, offsetof(struct config, db_pool_size),
-     "8", 1, 512, "PostgreSQL connections in the pool"},
+    {"ACCELNET_DB_POOL_SIZE", "db-pool-size", CFG_UINT, offsetof(struct config, db_pool_size), "8",
+     1, 512, "PostgreSQL connections in the pool"},
     {"ACCELNET_DB_ACQUIRE_TIMEOUT_MS", "db-acquire-timeout-ms", CFG_UINT,
      offsetof(struct config, db_acquire_timeout_ms), "5000", 1, 600000,
      "how long a request waits for a free database connection before 503"},
@@ -130,14 +131,16 @@ static int cfg_apply(struct config *cfg, const struct cfg_setting *s, const char
         free(cfg->listen_host);
         cfg->listen_host = NULL;
         if (config_parse_hostport(v, &cfg->listen_host, &cfg->listen_port) != 0) {
-            snprintf(err, errlen, "%s: '%s' is not host:port (for example 127.0.0.1:8443 or [::1]:8443)",
-                     from, v);
+            snprintf(err, errlen,
+                     "%s: '%s' is not host:port (for example 127.0.0.1:8443 or [::1]:8443)", from,
+                     v);
             return -1;
         }
         return 0;
     case CFG_LOGLEVEL:
         if (log_parse_level(v, &cfg->log_level) != 0) {
-            snprintf(err, errlen, "%s: '%s' is not a log level (debug, info, warn, error)", from, v);
+            snprintf(err, errlen, "%s: '%s' is not a log level (debug, info, warn, error)", from,
+                     v);
             return -1;
         }
         return 0;
@@ -180,28 +183,21 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, confi
                                 char *err, size_t errlen)
 {
     struct option opts[CFG_N + 3];
+    const char *flag_value[CFG_N] = {0};
     char from[128];
 
     memset(cfg, 0, sizeof(*cfg));
-    /* Defaults, then the environment. */
-    for (size_t i = 0; i < CFG_N; i++) {
-        const struct cfg_setting *s = &cfg_settings[i];
-        if (s->def && cfg_apply(cfg, s, s->def, "default", err, errlen) != 0)
-            return CONFIG_ERROR;
-        const char *v = env ? env(s->env) : NULL;
-        if (v && cfg_apply(cfg, s, v, s->env, err, errlen) != 0)
-            return CONFIG_ERROR;
-    }
-    /* Then the flags. */
+    /* The flags first (so that --help works whatever the environment
+     * holds), then for each setting: its flag, else its variable, else the
+     * default. Only the value that wins is checked. */
     for (size_t i = 0; i < CFG_N; i++)
-        opts[i] = (struct option){cfg_settings[i].flag,
-                                  cfg_settings[i].kind == CFG_BOOL ? optional_argument
-                                                                   : required_argument,
-                                  NULL, (int)i};
+        opts[i] = (struct option){
+            cfg_settings[i].flag,
+            cfg_settings[i].kind == CFG_BOOL ? optional_argument : required_argument, NULL, (int)i};
     opts[CFG_N] = (struct option){"help", no_argument, NULL, 1000};
     opts[CFG_N + 1] = (struct option){"version", no_argument, NULL, 1001};
     opts[CFG_N + 2] = (struct option){NULL, 0, NULL, 0};
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then forgets the previous scan entirely */
     opterr = 0;
     for (;;) {
         int longindex = -1;
@@ -214,20 +210,38 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, confi
             return CONFIG_VERSION;
         if (c == '?' || c == ':') {
             const char *arg = argv[optind - 1];
-            snprintf(err, errlen,
-                     c == ':' ? "%s needs a value (see --help)"
-                              : "unknown option '%s' (see --help)",
-                     arg);
+            /* Unknown short options set optopt to the letter; unknown long
+             * ones and missing values leave the flag in argv. */
+            if (c == '?' && optopt)
+                snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+            else
+                snprintf(err, errlen,
+                         c == ':' ? "%s needs a value (see --help)"
+                                  : "unknown option '%s' (see --help)",
+                         arg);
             return CONFIG_ERROR;
         }
-        const struct cfg_setting *s = &cfg_settings[c];
-        snprintf(from, sizeof(from), "--%s", s->flag);
-        if (cfg_apply(cfg, s, optarg ? optarg : "1", from, err, errlen) != 0)
-            return CONFIG_ERROR;
+        flag_value[c] = optarg ? optarg : "1";
     }
     if (optind < argc) {
         snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
         return CONFIG_ERROR;
+    }
+    for (size_t i = 0; i < CFG_N; i++) {
+        const struct cfg_setting *s = &cfg_settings[i];
+        const char *v = flag_value[i];
+        const char *origin = from;
+        if (v) {
+            snprintf(from, sizeof(from), "--%s", s->flag);
+        } else if (env && (v = env(s->env)) != NULL) {
+            origin = s->env;
+        } else if ((v = s->def) != NULL) {
+            origin = "default";
+        } else {
+            continue;
+        }
+        if (cfg_apply(cfg, s, v, origin, err, errlen) != 0)
+            return CONFIG_ERROR;
     }
 
     /* Settings that only make sense together. */
@@ -244,8 +258,9 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, confi
         return CONFIG_ERROR;
     }
     if (cfg->insecure_http && (cfg->tls_cert || cfg->tls_key)) {
-        snprintf(err, errlen,
-                 "ACCELNET_INSECURE_HTTP is set together with a TLS certificate or key: choose one");
+        snprintf(
+            err, errlen,
+            "ACCELNET_INSECURE_HTTP is set together with a TLS certificate or key: choose one");
         return CONFIG_ERROR;
     }
     if (cfg->admin_token && strlen(cfg->admin_token) < 32) {

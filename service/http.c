@@ -94,8 +94,7 @@ static enum MHD_Result http_respond(struct http_ctx *x)
         reply_internal(rp, rq); /* a handler that answered nothing is a bug */
     char *text = http_render_body(x, &ctype);
     size_t len = strlen(text);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
         return MHD_NO;
@@ -103,12 +102,11 @@ static enum MHD_Result http_respond(struct http_ctx *x)
     if (ctype)
         http_add(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     http_add(r, "x-ms-request-id", rq->request_id);
-    const char *corr = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-                                                   "x-ms-correlation-request-id");
-    http_add(r, "x-ms-correlation-request-id",
-             corr && http_echoable(corr) ? corr : rq->request_id);
-    const char *client = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-                                                     "x-ms-client-request-id");
+    const char *corr =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "x-ms-correlation-request-id");
+    http_add(r, "x-ms-correlation-request-id", corr && http_echoable(corr) ? corr : rq->request_id);
+    const char *client =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "x-ms-client-request-id");
     if (client && http_echoable(client))
         http_add(r, "x-ms-client-request-id", client);
     if (rp->err.set)
@@ -176,9 +174,8 @@ static int http_precheck(struct http_ctx *x, const char *method, const char *url
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
     struct http_server *srv = cls;
     struct http_ctx *x = *con_cls;
@@ -296,8 +293,8 @@ struct http_server *http_start(struct app *app, const struct route *routes, size
     struct addrinfo hints = {.ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
     struct addrinfo *ai = NULL;
     char port[8];
-    unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
     s->app = app;
     s->routes = routes;
@@ -323,10 +320,10 @@ struct http_server *http_start(struct app *app, const struct route *routes, size
     }
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_NOTIFY_COMPLETED,
-        http_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+        MHD_OPTION_NOTIFY_COMPLETED, http_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         s->cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_HTTPS_PRIORITIES,
         "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1", MHD_OPTION_END);

@@ -123,8 +123,7 @@ int main(int argc, char **argv)
     }
     log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:i, s:i}", "msg", "listening", "url",
                                     http_url(srv), "version", ACCELNET_VERSION, "http_threads",
-                                    (int)cfg.http_threads, "db_pool_size",
-                                    (int)cfg.db_pool_size));
+                                    (int)cfg.http_threads, "db_pool_size", (int)cfg.db_pool_size));
 
     for (;;) {
         int sig;

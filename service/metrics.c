@@ -6,8 +6,8 @@
 #include "common/util.h"
 
 /* Latency buckets in seconds (upper bounds), Prometheus-style. */
-static const double metrics_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                         0.1,   0.25,   0.5,   1,    2.5,   5,    10};
+static const double metrics_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                         0.25,  0.5,    1,     2.5,  5,     10};
 #define METRICS_NBUCKETS (sizeof(metrics_buckets) / sizeof(metrics_buckets[0]))
 #define METRICS_STATUSES 600
 
@@ -82,10 +82,11 @@ void metrics_render(struct metrics *m, struct db_pool *pool, struct buf *out)
         for (unsigned st = 0; st < METRICS_STATUSES; st++) {
             unsigned long long n = __atomic_load_n(&m->series[i].by_status[st], __ATOMIC_RELAXED);
             if (n)
-                buf_appendf(out,
-                            "accelnet_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} "
-                            "%llu\n",
-                            route, method, st, n);
+                buf_appendf(
+                    out,
+                    "accelnet_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} "
+                    "%llu\n",
+                    route, method, st, n);
         }
     }
     buf_appendf(out, "# HELP accelnet_http_request_duration_seconds Time from the first byte of "
@@ -100,22 +101,24 @@ void metrics_render(struct metrics *m, struct db_pool *pool, struct buf *out)
         for (size_t b = 0; b <= METRICS_NBUCKETS; b++) {
             cum += __atomic_load_n(&s->buckets[b], __ATOMIC_RELAXED);
             if (b < METRICS_NBUCKETS)
-                buf_appendf(out,
-                            "accelnet_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
-                            "le=\"%g\"} %llu\n",
-                            route, method, metrics_buckets[b], cum);
+                buf_appendf(
+                    out,
+                    "accelnet_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
+                    "le=\"%g\"} %llu\n",
+                    route, method, metrics_buckets[b], cum);
             else
-                buf_appendf(out,
-                            "accelnet_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
-                            "le=\"+Inf\"} %llu\n",
-                            route, method, cum);
+                buf_appendf(
+                    out,
+                    "accelnet_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
+                    "le=\"+Inf\"} %llu\n",
+                    route, method, cum);
         }
-        buf_appendf(out,
-                    "accelnet_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n"
-                    "accelnet_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %llu\n",
-                    route, method,
-                    (double)__atomic_load_n(&s->sum_ns, __ATOMIC_RELAXED) / 1e9, route, method,
-                    count);
+        buf_appendf(
+            out,
+            "accelnet_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n"
+            "accelnet_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %llu\n",
+            route, method, (double)__atomic_load_n(&s->sum_ns, __ATOMIC_RELAXED) / 1e9, route,
+            method, count);
     }
     buf_appendf(out,
                 "# HELP accelnet_http_in_flight Requests being handled now.\n"

@@ -73,6 +73,21 @@ static int route_try(const char *pattern, const struct route_seg *path, size_t n
     return 1;
 }
 
+/* Whether the ", "-separated list already names method. */
+static int route_allow_has(const char *allow, const char *method)
+{
+    size_t len = strlen(method);
+    for (const char *p = allow; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && strncmp(p, method, len) == 0)
+            return 1;
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
 enum route_result route_find(const struct route *table, size_t n, const char *method,
                              const char *path, struct route_match *m)
 {
@@ -94,7 +109,7 @@ enum route_result route_find(const struct route *table, size_t n, const char *me
         } else if (route_try(table[i].pattern, segs, nsegs, NULL)) {
             /* Same path, another method: remember it for Allow (once each). */
             size_t mlen = strlen(table[i].method);
-            if (!strstr(m->allow, table[i].method) &&
+            if (!route_allow_has(m->allow, table[i].method) &&
                 allow_len + mlen + 3 < sizeof(m->allow)) {
                 if (allow_len) {
                     memcpy(m->allow + allow_len, ", ", 2);

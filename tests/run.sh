@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILD_DIR — runs every suite against BUILD_DIR (normally
+# build/san, from `make SAN=1 test-build`) and closes with the line
+# "N passed, N failed". Exit status 0 only when nothing failed.
+#
+#   1. unit tests:        BUILD_DIR/tests/test_*   (cmocka)
+#   2. integration tests: BUILD_DIR/tests/it_*     (cmocka; one at a time, as
+#                         it_dbrestart stops and restarts PostgreSQL)
+#   3. checks:            make format-check, scripts/check-banned.sh,
+#                         tools/openapi/lint.sh — one test each
+#
+# A throwaway PostgreSQL cluster (tests/pg.sh) and a self-signed TLS
+# certificate for localhost live in a temporary directory that is removed on
+# exit, failure or interruption. What the integration tests get is exported as
+# ACCELNET_TEST_* (see tests/integration/itest.h).
+#
+# Counting: cmocka's "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s),"
+# lines; a binary that exits non-zero (a crash, a sanitizer report, a failed
+# group set-up) without a FAILED line counts as one failed test.
+#
+# ACCELNET_TEST_ONLY=GLOB runs only the test binaries whose names match
+# (e.g. ACCELNET_TEST_ONLY='it_*' or it_http) and skips the checks.
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 BUILD_DIR   (e.g. tests/run.sh build/san)" >&2
+	exit 2
+fi
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$1" 2>/dev/null && pwd) || {
+	echo "run.sh: no build directory $1 (run: make SAN=1 test-build)" >&2
+	exit 2
+}
+
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+SUMMARY=()
+TMP=""
+CHILD=""
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$CHILD" ]; then
+		kill -TERM "$CHILD" 2>/dev/null
+		wait "$CHILD" 2>/dev/null
+	fi
+	if [ -n "$TMP" ]; then
+		"$ROOT/tests/pg.sh" stop "$TMP/pg" >/dev/null 2>&1
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+trap 'echo "run.sh: terminated" >&2; exit 143' TERM
+
+banner() {
+	printf '\n==== %s ====\n' "$*"
+}
+
+# record NAME PASSED FAILED — adds one binary's (or check's) counts.
+record() {
+	PASSED=$((PASSED + $2))
+	FAILED=$((FAILED + $3))
+	[ "$3" -gt 0 ] && FAILED_NAMES+=("$1")
+	return 0
+}
+
+# run_cmocka SUITE BIN — runs one cmocka binary, shows its output, counts.
+# Sets SUITE_P / SUITE_F (added to the suite's totals by the caller).
+run_cmocka() {
+	local bin=$1 name log rc p f
+	name=$(basename "$bin")
+	log="$TMP/logs/$name.log"
+	banner "$name"
+	# In the background so that INT/TERM reach our trap at once (bash only
+	# runs traps between commands); the child is stopped by cleanup().
+	"$bin" >"$log" 2>&1 </dev/null &
+	CHILD=$!
+	wait "$CHILD"
+	rc=$?
+	CHILD=""
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s), listed below:.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		if [ "$rc" -gt 128 ]; then
+			echo "run.sh: $name killed by signal $((rc - 128)) without a cmocka FAILED line: 1 failed"
+		else
+			echo "run.sh: $name exited $rc without a cmocka FAILED line: 1 failed"
+		fi
+		f=1
+	fi
+	if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "run.sh: $name printed no cmocka result line: 1 failed"
+		f=1
+	fi
+	echo "-- $name: $p passed, $f failed (exit $rc)"
+	record "$name" "$p" "$f"
+	SUITE_P=$((SUITE_P + p))
+	SUITE_F=$((SUITE_F + f))
+}
+
+# run_check NAME CMD... — one command, one test.
+run_check() {
+	local name=$1 rc
+	shift
+	banner "$name"
+	"$@" </dev/null &
+	CHILD=$!
+	wait "$CHILD"
+	rc=$?
+	CHILD=""
+	if [ "$rc" -eq 0 ]; then
+		echo "-- $name: passed"
+		record "$name" 1 0
+		SUMMARY+=("checks      $name: passed")
+	else
+		echo "-- $name: FAILED (exit $rc)"
+		record "$name" 0 1
+		SUMMARY+=("checks      $name: FAILED")
+	fi
+}
+
+# run_suite LABEL PREFIX — every binary PREFIX*, in name order.
+run_suite() {
+	local label=$1 prefix=$2 bin n=0
+	SUITE_P=0
+	SUITE_F=0
+	for bin in "$prefix"*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		# shellcheck disable=SC2053
+		[ -n "${ACCELNET_TEST_ONLY:-}" ] && [[ $(basename "$bin") != $ACCELNET_TEST_ONLY ]] && continue
+		n=$((n + 1))
+		# A suite that stopped PostgreSQL and died before starting it again
+		# must not fail the next ones.
+		"$ROOT/tests/pg.sh" start "$TMP/pg" || echo "run.sh: PostgreSQL did not start"
+		run_cmocka "$bin"
+	done
+	if [ "$n" -eq 0 ]; then
+		echo "run.sh: no $label test binaries ($prefix*)"
+		SUMMARY+=("$(printf '%-11s no binaries' "$label")")
+		return
+	fi
+	SUMMARY+=("$(printf '%-11s %d binaries: %d passed, %d failed' "$label" "$n" "$SUITE_P" "$SUITE_F")")
+}
+
+# --- environment --------------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/accelnet-test.XXXXXX") || exit 1
+# PostgreSQL runs as user postgres when we are root: it must reach $TMP/pg.
+chmod 711 "$TMP"
+mkdir -p "$TMP/logs" "$TMP/tmp" "$TMP/tls"
+
+# The socket name only (listen_addresses=''), but keep it unlikely to clash.
+PGPORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+banner "setup"
+"$ROOT/tests/pg.sh" init "$TMP/pg" "$PGPORT" || {
+	echo "run.sh: tests/pg.sh init failed" >&2
+	exit 1
+}
+"$ROOT/tests/pg.sh" start "$TMP/pg" || {
+	echo "run.sh: tests/pg.sh start failed" >&2
+	exit 1
+}
+echo "PostgreSQL: socket $TMP/pg/sock port $PGPORT"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	-keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" >"$TMP/logs/openssl.log" 2>&1 || {
+	cat "$TMP/logs/openssl.log" >&2
+	echo "run.sh: could not make the test certificate" >&2
+	exit 1
+}
+chmod 600 "$TMP/tls/key.pem"
+echo "TLS: self-signed certificate for localhost / 127.0.0.1 in $TMP/tls"
+
+export ACCELNET_TEST_BIN="$BUILD/bin"
+export ACCELNET_TEST_PGHOST="$TMP/pg/sock"
+export ACCELNET_TEST_PGPORT="$PGPORT"
+export ACCELNET_TEST_PGUSER=postgres
+export ACCELNET_TEST_PGDATA="$TMP/pg"
+export ACCELNET_TEST_PGCTL="$ROOT/tests/pg.sh"
+export ACCELNET_TEST_TLS_CERT="$TMP/tls/cert.pem"
+export ACCELNET_TEST_TLS_KEY="$TMP/tls/key.pem"
+export ACCELNET_TEST_TMP="$TMP/tmp"
+unset CMOCKA_MESSAGE_OUTPUT CMOCKA_XML_FILE
+
+export UBSAN_OPTIONS=print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1
+# LeakSanitizer cannot run under ptrace (strace, gdb, some sandboxes): then it
+# fails every program at exit. Ask a sanitized program whether it works.
+probe=""
+for p in "$BUILD/bin/accelnetd" "$BUILD"/tests/test_*; do
+	[ -x "$p" ] && probe=$p && break
+done
+if [ -n "$probe" ]; then
+	if "$probe" --help 2>&1 </dev/null | grep -q "LeakSanitizer does not work under ptrace"; then
+		export ASAN_OPTIONS=detect_leaks=0
+		echo "NOTE: LeakSanitizer does not work under ptrace here: leak detection is OFF" \
+			"(ASAN_OPTIONS=detect_leaks=0)"
+	fi
+fi
+echo "ASAN_OPTIONS=$ASAN_OPTIONS UBSAN_OPTIONS=$UBSAN_OPTIONS"
+
+# --- suites -------------------------------------------------------------------
+cd "$ROOT" || exit 1
+run_suite unit "$BUILD/tests/test_"
+run_suite integration "$BUILD/tests/it_"
+
+run_checks() {
+	run_check format-check make --no-print-directory -C "$ROOT" format-check
+	run_check check-banned "$ROOT/scripts/check-banned.sh"
+	if [ -f "$ROOT/tools/openapi/lint.sh" ]; then
+		run_check openapi-lint bash "$ROOT/tools/openapi/lint.sh"
+	else
+		banner "openapi-lint"
+		echo "-- openapi-lint: FAILED: tools/openapi/lint.sh does not exist"
+		record openapi-lint 0 1
+		SUMMARY+=("checks      openapi-lint: FAILED (tools/openapi/lint.sh missing)")
+	fi
+}
+if [ -n "${ACCELNET_TEST_ONLY:-}" ]; then
+	echo
+	echo "ACCELNET_TEST_ONLY=$ACCELNET_TEST_ONLY: checks skipped"
+	SUMMARY+=("checks      skipped (ACCELNET_TEST_ONLY)")
+else
+	run_checks
+fi
+
+# --- summary ------------------------------------------------------------------
+banner "summary"
+for line in "${SUMMARY[@]}"; do
+	echo "$line"
+done
+if [ "${#FAILED_NAMES[@]}" -gt 0 ]; then
+	echo "failed: ${FAILED_NAMES[*]}"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

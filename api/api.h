@@ -15,5 +15,22 @@ void api_token_create(struct req *rq, struct reply *rp);
 void api_token_list(struct req *rq, struct reply *rp);
 void api_token_get(struct req *rq, struct reply *rp);
 void api_token_delete(struct req *rq, struct reply *rp);
+void api_token_subscription_create(struct req *rq, struct reply *rp);
+void api_token_subscription_list(struct req *rq, struct reply *rp);
+void api_token_subscription_delete(struct req *rq, struct reply *rp);
+
+/* api/subscription.c */
+void api_subscription_put(struct req *rq, struct reply *rp);
+void api_subscription_admin_get(struct req *rq, struct reply *rp);
+void api_subscription_list(struct req *rq, struct reply *rp);
+void api_subscription_disable(struct req *rq, struct reply *rp);
+void api_subscription_enable(struct req *rq, struct reply *rp);
+void api_subscription_get(struct req *rq, struct reply *rp);
+
+/* api/resource_group.c */
+void api_rg_put(struct req *rq, struct reply *rp);
+void api_rg_get(struct req *rq, struct reply *rp);
+void api_rg_delete(struct req *rq, struct reply *rp);
+void api_rg_list(struct req *rq, struct reply *rp);
 
 #endif

@@ -1,15 +1,20 @@
+/* Tokens: admin and agent tokens (/admin/tokens) and the tokens of a
+ * subscription's users (/admin/subscriptions/{id}/tokens). A token is shown
+ * once, when it is issued; only its hash is kept. */
 #include "api/api.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/jspec.h"
 #include "common/util.h"
+#include "db/audit.h"
+#include "db/subscription.h"
 #include "db/token.h"
 #include "service/auth.h"
 
-/* POST /admin/tokens {"role": "admin"|"agent", "description"?} */
 struct token_create_req {
     const char *role;
     const char *description;
@@ -17,80 +22,161 @@ struct token_create_req {
 
 static const char *const token_roles[] = {"admin", "agent", NULL};
 
+/* POST /admin/tokens {"role": "admin"|"agent", "description"?} */
 static const struct jspec token_create_spec[] = {
     JSPEC_STRING("role", struct token_create_req, role, JSPEC_REQUIRED, .one_of = token_roles),
     JSPEC_STRING("description", struct token_create_req, description, 0, .max_len = 256),
     JSPEC_END,
 };
 
+/* POST /admin/subscriptions/{id}/tokens {"description"?} */
+static const struct jspec token_user_create_spec[] = {
+    JSPEC_STRING("description", struct token_create_req, description, 0, .max_len = 256),
+    JSPEC_END,
+};
+
 static json_t *token_json(const struct db_token *t)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", t->id, "role", t->role, "description",
-                     t->description ? t->description : "", "createdAt", t->created_at,
-                     "bootstrap", t->bootstrap);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "role", t->role, "description",
+                          t->description ? t->description : "", "createdAt", t->created_at);
+    if (*t->subscription_id)
+        json_object_set_new(o, "subscriptionId", json_string(t->subscription_id));
+    else
+        json_object_set_new(o, "bootstrap", json_boolean(t->bootstrap));
+    return o;
 }
 
-/* The tokenId path parameter, checked; NULL (with the reply set) if bad. */
-static const char *token_id_param(struct req *rq, struct reply *rp)
+/* A GUID path parameter, lower-cased into out; -1 with a 400 in rp if bad. */
+static int token_guid_param(struct req *rq, struct reply *rp, const char *name, char out[37])
 {
-    const char *id = req_param(rq, "tokenId");
-    if (!id || !util_is_guid(id)) {
-        reply_error(rp, ERR_INVALID_PARAMETER, "tokenId",
-                    "The token id '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
-                    id ? id : "");
-        return NULL;
+    const char *v = req_param(rq, name);
+    if (!v || !util_is_guid(v)) {
+        reply_error(rp,
+                    strcmp(name, "subscriptionId") == 0 ? ERR_INVALID_SUBSCRIPTION_ID
+                                                        : ERR_INVALID_PARAMETER,
+                    name, "The %s '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).", name,
+                    v ? v : "");
+        return -1;
     }
-    return id;
+    for (int i = 0; i < 36; i++)
+        out[i] = (char)tolower((unsigned char)v[i]);
+    out[36] = '\0';
+    return 0;
+}
+
+struct token_issue_tx {
+    const char *id, *role, *sub, *hash, *description, *actor;
+    struct db_token out;
+};
+
+static enum db_status token_issue_run(struct db_conn *c, void *arg)
+{
+    struct token_issue_tx *t = arg;
+    char state[9];
+    db_token_free(&t->out);
+    if (t->sub) {
+        enum db_status st = db_subscription_state(c, t->sub, state);
+        if (st != DB_OK)
+            return st;
+    }
+    enum db_status st =
+        db_token_insert(c, t->id, t->role, t->sub, t->hash, t->description, &t->out);
+    if (st != DB_OK)
+        return st;
+    json_t *d = json_pack("{s:s, s:s}", "tokenId", t->id, "role", t->role);
+    st = db_audit_insert(c, t->actor, t->sub, "token.issue", d);
+    json_decref(d);
+    return st;
+}
+
+/* Issues a token of role (for subscription sub when not NULL). */
+static void token_issue(struct req *rq, struct reply *rp, const char *role, const char *sub,
+                        const char *description)
+{
+    char id[37], hash[65], token[AUTH_TOKEN_MAX];
+    struct token_issue_tx t = {.id = id,
+                               .role = role,
+                               .sub = sub,
+                               .hash = hash,
+                               .description = description,
+                               .actor = rq->who.token_id};
+    util_uuid4(id);
+    auth_token_generate(token);
+    auth_token_hash(token, hash);
+    enum db_status st = db_tx(rq->app->db, token_issue_run, &t);
+    if (st == DB_NOT_FOUND) {
+        reply_error(rp, ERR_SUBSCRIPTION_NOT_FOUND, "subscriptionId",
+                    "The subscription '%s' could not be found; create it first with PUT "
+                    "/admin/subscriptions/%s.",
+                    sub, sub);
+    } else if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+    } else {
+        json_t *out = token_json(&t.out);
+        json_object_set_new(out, "token", json_string(token));
+        reply_json(rp, 201, out);
+    }
+    db_token_free(&t.out);
+}
+
+/* Parses the body of a token creation; NULL body is allowed when allow_empty. */
+static int token_parse(struct req *rq, struct reply *rp, const struct jspec *spec,
+                       struct token_create_req *in, int allow_empty)
+{
+    struct err e = {0};
+    if (!rq->body) {
+        if (allow_empty)
+            return 0;
+        reply_error(rp, ERR_INVALID_REQUEST_CONTENT, NULL,
+                    "The request needs a JSON body: {\"role\": \"admin\" | \"agent\", "
+                    "\"description\": \"...\"}.");
+        return -1;
+    }
+    if (jspec_parse(rq->body, spec, in, "", JSPEC_STRICT, &e)) {
+        reply_error_steal(rp, &e);
+        return -1;
+    }
+    return 0;
 }
 
 void api_token_create(struct req *rq, struct reply *rp)
 {
     struct token_create_req in = {0};
-    struct err e = {0};
-    struct db_conn *c;
-    struct db_token t = {0};
-    char id[37], hash[65], token[AUTH_TOKEN_MAX];
-    char role[8];
-
-    if (!rq->body) {
-        reply_error(rp, ERR_INVALID_REQUEST_CONTENT, NULL,
-                    "The request needs a JSON body: {\"role\": \"admin\" | \"agent\", "
-                    "\"description\": \"...\"}.");
+    if (token_parse(rq, rp, token_create_spec, &in, 0) != 0)
         return;
-    }
-    if (jspec_parse(rq->body, token_create_spec, &in, "", JSPEC_STRICT, &e)) {
-        reply_error_steal(rp, &e);
-        return;
-    }
     /* Stored in the canonical case whatever the client sent. */
-    snprintf(role, sizeof(role), "%s", strcasecmp(in.role, "admin") == 0 ? "admin" : "agent");
-    util_uuid4(id);
-    auth_token_generate(token);
-    auth_token_hash(token, hash);
-    enum db_status st = db_acquire(rq->app->db, &c);
-    if (st == DB_OK) {
-        st = db_token_insert(c, id, role, NULL, hash, in.description, &t);
-        db_release(rq->app->db, c);
-    }
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        return;
-    }
-    json_t *out = token_json(&t);
-    json_object_set_new(out, "token", json_string(token));
-    db_token_free(&t);
-    reply_json(rp, 201, out);
+    token_issue(rq, rp, strcasecmp(in.role, "admin") == 0 ? "admin" : "agent", NULL,
+                in.description);
 }
 
-void api_token_list(struct req *rq, struct reply *rp)
+void api_token_subscription_create(struct req *rq, struct reply *rp)
+{
+    struct token_create_req in = {0};
+    char sub[37];
+    if (token_guid_param(rq, rp, "subscriptionId", sub) != 0 ||
+        token_parse(rq, rp, token_user_create_spec, &in, 1) != 0)
+        return;
+    token_issue(rq, rp, "user", sub, in.description);
+}
+
+static void token_reply_list(struct req *rq, struct reply *rp, const char *sub)
 {
     struct db_conn *c;
     struct db_token *items = NULL;
     size_t n = 0;
+    char state[9];
     enum db_status st = db_acquire(rq->app->db, &c);
     if (st == DB_OK) {
-        st = db_token_list_admin(c, &items, &n);
+        st = sub ? db_subscription_state(c, sub, state) : DB_OK;
+        if (st == DB_OK)
+            st = sub ? db_token_list_subscription(c, sub, &items, &n)
+                     : db_token_list_admin(c, &items, &n);
         db_release(rq->app->db, c);
+    }
+    if (st == DB_NOT_FOUND) {
+        reply_error(rp, ERR_SUBSCRIPTION_NOT_FOUND, "subscriptionId",
+                    "The subscription '%s' could not be found.", sub);
+        return;
     }
     if (st != DB_OK) {
         reply_db_error(rp, rq, st);
@@ -105,12 +191,24 @@ void api_token_list(struct req *rq, struct reply *rp)
     reply_json(rp, 200, json_pack("{s:o}", "value", value));
 }
 
+void api_token_list(struct req *rq, struct reply *rp)
+{
+    token_reply_list(rq, rp, NULL);
+}
+
+void api_token_subscription_list(struct req *rq, struct reply *rp)
+{
+    char sub[37];
+    if (token_guid_param(rq, rp, "subscriptionId", sub) == 0)
+        token_reply_list(rq, rp, sub);
+}
+
 void api_token_get(struct req *rq, struct reply *rp)
 {
     struct db_conn *c;
     struct db_token t = {0};
-    const char *id = token_id_param(rq, rp);
-    if (!id)
+    char id[37];
+    if (token_guid_param(rq, rp, "tokenId", id) != 0)
         return;
     enum db_status st = db_acquire(rq->app->db, &c);
     if (st == DB_OK) {
@@ -120,8 +218,7 @@ void api_token_get(struct req *rq, struct reply *rp)
     /* Subscription tokens are managed under their subscription, not here. */
     if (st == DB_NOT_FOUND || (st == DB_OK && strcmp(t.role, "user") == 0)) {
         db_token_free(&t);
-        reply_error(rp, ERR_RESOURCE_NOT_FOUND, "tokenId", "There is no token with id '%s'.",
-                    id);
+        reply_error(rp, ERR_RESOURCE_NOT_FOUND, "tokenId", "There is no token with id '%s'.", id);
         return;
     }
     if (st != DB_OK) {
@@ -132,24 +229,48 @@ void api_token_get(struct req *rq, struct reply *rp)
     db_token_free(&t);
 }
 
+struct token_revoke_tx {
+    const char *id, *sub, *actor;
+};
+
+static enum db_status token_revoke_run(struct db_conn *c, void *arg)
+{
+    struct token_revoke_tx *t = arg;
+    enum db_status st =
+        t->sub ? db_token_revoke_in_subscription(c, t->sub, t->id) : db_token_revoke(c, t->id);
+    if (st != DB_OK)
+        return st;
+    json_t *d = json_pack("{s:s}", "tokenId", t->id);
+    st = db_audit_insert(c, t->actor, t->sub, "token.revoke", d);
+    json_decref(d);
+    return st;
+}
+
+/* DELETE: 200 when a live token was revoked (it stops working at once), 204
+ * when there was none. */
+static void token_revoke(struct req *rq, struct reply *rp, const char *sub)
+{
+    char id[37];
+    if (token_guid_param(rq, rp, "tokenId", id) != 0)
+        return;
+    struct token_revoke_tx t = {.id = id, .sub = sub, .actor = rq->who.token_id};
+    enum db_status st = db_tx(rq->app->db, token_revoke_run, &t);
+    if (st == DB_NOT_FOUND)
+        reply_empty(rp, 204);
+    else if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else
+        reply_json(rp, 200, json_object());
+}
+
 void api_token_delete(struct req *rq, struct reply *rp)
 {
-    struct db_conn *c;
-    const char *id = token_id_param(rq, rp);
-    if (!id)
-        return;
-    enum db_status st = db_acquire(rq->app->db, &c);
-    if (st == DB_OK) {
-        st = db_token_revoke(c, id);
-        db_release(rq->app->db, c);
-    }
-    if (st == DB_NOT_FOUND) {
-        reply_empty(rp, 204);
-        return;
-    }
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        return;
-    }
-    reply_json(rp, 200, json_object());
+    token_revoke(rq, rp, NULL);
+}
+
+void api_token_subscription_delete(struct req *rq, struct reply *rp)
+{
+    char sub[37];
+    if (token_guid_param(rq, rp, "subscriptionId", sub) == 0)
+        token_revoke(rq, rp, sub);
 }

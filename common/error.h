@@ -7,25 +7,33 @@
 #include <jansson.h>
 #include <stdarg.h>
 
-/* X(enum, "ArmCode", http_status) — keep sorted by status, then name. */
-#define ERR_TABLE(X)                                                  \
-    X(ERR_INVALID_PARAMETER, "InvalidParameter", 400)                 \
-    X(ERR_INVALID_QUERY_PARAMETER, "InvalidQueryParameterValue", 400) \
-    X(ERR_INVALID_REQUEST_CONTENT, "InvalidRequestContent", 400)      \
-    X(ERR_INVALID_RESOURCE_NAME, "InvalidResourceName", 400)          \
-    X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)     \
-    X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400) \
-    X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)         \
-    X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)           \
-    X(ERR_NOT_FOUND, "NotFound", 404)                                 \
-    X(ERR_RESOURCE_NOT_FOUND, "ResourceNotFound", 404)                \
-    X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                \
-    X(ERR_CONFLICT, "Conflict", 409)                                  \
-    X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)             \
-    X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)              \
-    X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)        \
-    X(ERR_TOO_MANY_REQUESTS, "TooManyRequests", 429)                  \
-    X(ERR_INTERNAL, "InternalServerError", 500)                       \
+/* X(enum, "ArmCode", http_status), grouped by status. Codes are API: once
+ * published, a code keeps its name and status. */
+#define ERR_TABLE(X)                                                            \
+    X(ERR_INVALID_PARAMETER, "InvalidParameter", 400)                           \
+    X(ERR_INVALID_QUERY_PARAMETER, "InvalidQueryParameterValue", 400)           \
+    X(ERR_INVALID_SUBSCRIPTION_ID, "InvalidSubscriptionId", 400)                \
+    X(ERR_LOCATION_NOT_AVAILABLE, "LocationNotAvailableForResourceGroup", 400)  \
+    X(ERR_INVALID_REQUEST_CONTENT, "InvalidRequestContent", 400)                \
+    X(ERR_INVALID_RESOURCE_NAME, "InvalidResourceName", 400)                    \
+    X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)               \
+    X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
+    X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \
+    X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                     \
+    X(ERR_NOT_FOUND, "NotFound", 404)                                           \
+    X(ERR_RESOURCE_NOT_FOUND, "ResourceNotFound", 404)                          \
+    X(ERR_RESOURCE_GROUP_NOT_FOUND, "ResourceGroupNotFound", 404)               \
+    X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
+    X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
+    X(ERR_CONFLICT, "Conflict", 409)                                            \
+    X(ERR_INVALID_RESOURCE_GROUP_LOCATION, "InvalidResourceGroupLocation", 409) \
+    X(ERR_READ_ONLY_DISABLED_SUBSCRIPTION, "ReadOnlyDisabledSubscription", 409) \
+    X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
+    X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
+    X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \
+    X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                  \
+    X(ERR_TOO_MANY_REQUESTS, "TooManyRequests", 429)                            \
+    X(ERR_INTERNAL, "InternalServerError", 500)                                 \
     X(ERR_SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)
 
 enum err_code {

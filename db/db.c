@@ -11,8 +11,8 @@
 #include "common/util.h"
 
 /* Upper bound on distinct statements in the program; checked at first use. */
-#define DB_MAX_STMTS     1024
-#define DB_TX_ATTEMPTS   5
+#define DB_MAX_STMTS   1024
+#define DB_TX_ATTEMPTS 5
 /* After a failed reconnect, a connection waits this long before the next try,
  * so that an outage does not turn every request into a connect attempt. */
 #define DB_RECONNECT_GAP 250
@@ -42,8 +42,8 @@ static int db_slot_next;
 
 const char *db_status_name(enum db_status st)
 {
-    static const char *const names[] = {"ok", "not found", "conflict", "retry", "unavailable",
-                                        "error"};
+    static const char *const names[] = {"ok",    "not found",   "conflict",
+                                        "retry", "unavailable", "error"};
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
@@ -191,8 +191,7 @@ void db_release(struct db_pool *p, struct db_conn *c)
     if (!c)
         return;
     /* Never hand out a connection in the middle of a transaction. */
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
-        PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
         PGresult *r = PQexec(c->pg, "ROLLBACK");
         PQclear(r);
     }

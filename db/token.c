@@ -6,9 +6,9 @@
 
 #include "common/util.h"
 
-#define TOKEN_COLUMNS                                                                              \
-    "id::text, role, coalesce(subscription_id::text, ''), hash, "                                  \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), bootstrap, "       \
+#define TOKEN_COLUMNS                                                                          \
+    "id::text, role, coalesce(subscription_id::text, ''), hash, "                              \
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), bootstrap, " \
     "description"
 
 void db_token_free(struct db_token *t)
@@ -54,7 +54,8 @@ enum db_status db_token_find_by_hash(struct db_conn *c, const char *hash, struct
     return db_token_one(c, &db_token_find_by_hash_q, 1, params, out);
 }
 
-DB_STMT(db_token_get_q, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE id = $1::uuid AND revoked_at IS NULL");
+DB_STMT(db_token_get_q,
+        "SELECT " TOKEN_COLUMNS " FROM tokens WHERE id = $1::uuid AND revoked_at IS NULL");
 
 enum db_status db_token_get(struct db_conn *c, const char *id, struct db_token *out)
 {
@@ -62,9 +63,8 @@ enum db_status db_token_get(struct db_conn *c, const char *id, struct db_token *
     return db_token_one(c, &db_token_get_q, 1, params, out);
 }
 
-DB_STMT(db_token_insert_q,
-        "INSERT INTO tokens (id, role, subscription_id, hash, description)"
-        " VALUES ($1::uuid, $2, $3::uuid, $4, $5) RETURNING " TOKEN_COLUMNS);
+DB_STMT(db_token_insert_q, "INSERT INTO tokens (id, role, subscription_id, hash, description)"
+                           " VALUES ($1::uuid, $2, $3::uuid, $4, $5) RETURNING " TOKEN_COLUMNS);
 
 enum db_status db_token_insert(struct db_conn *c, const char *id, const char *role,
                                const char *subscription_id, const char *hash,
@@ -74,13 +74,11 @@ enum db_status db_token_insert(struct db_conn *c, const char *id, const char *ro
     return db_token_one(c, &db_token_insert_q, 5, params, out);
 }
 
-DB_STMT(db_token_list_admin_q, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE role <> 'user'"
-                               " AND revoked_at IS NULL ORDER BY created_at, id");
-
-enum db_status db_token_list_admin(struct db_conn *c, struct db_token **items, size_t *n)
+static enum db_status db_token_many(struct db_conn *c, struct db_stmt *stmt, int nparams,
+                                    const char *const *params, struct db_token **items, size_t *n)
 {
     PGresult *r;
-    enum db_status st = db_exec(c, &db_token_list_admin_q, 0, NULL, &r);
+    enum db_status st = db_exec(c, stmt, nparams, params, &r);
     *items = NULL;
     *n = 0;
     if (st != DB_OK)
@@ -93,14 +91,34 @@ enum db_status db_token_list_admin(struct db_conn *c, struct db_token **items, s
     return DB_OK;
 }
 
-DB_STMT(db_token_revoke_q, "UPDATE tokens SET revoked_at = now()"
-                           " WHERE id = $1::uuid AND revoked_at IS NULL");
+DB_STMT(db_token_list_admin_q, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE role <> 'user'"
+                               " AND revoked_at IS NULL ORDER BY created_at, id");
 
-enum db_status db_token_revoke(struct db_conn *c, const char *id)
+enum db_status db_token_list_admin(struct db_conn *c, struct db_token **items, size_t *n)
 {
-    const char *params[] = {id};
+    return db_token_many(c, &db_token_list_admin_q, 0, NULL, items, n);
+}
+
+DB_STMT(db_token_list_subscription_q,
+        "SELECT " TOKEN_COLUMNS " FROM tokens WHERE subscription_id = $1::uuid"
+        " AND revoked_at IS NULL ORDER BY created_at, id");
+
+enum db_status db_token_list_subscription(struct db_conn *c, const char *sub,
+                                          struct db_token **items, size_t *n)
+{
+    const char *params[] = {sub};
+    return db_token_many(c, &db_token_list_subscription_q, 1, params, items, n);
+}
+
+DB_STMT(db_token_revoke_in_subscription_q,
+        "UPDATE tokens SET revoked_at = now() WHERE id = $2::uuid"
+        " AND subscription_id = $1::uuid AND revoked_at IS NULL");
+
+static enum db_status db_token_update_one(struct db_conn *c, struct db_stmt *stmt, int nparams,
+                                          const char *const *params)
+{
     PGresult *r;
-    enum db_status st = db_exec(c, &db_token_revoke_q, 1, params, &r);
+    enum db_status st = db_exec(c, stmt, nparams, params, &r);
     if (st != DB_OK)
         return st;
     if (strcmp(PQcmdTuples(r), "0") == 0)
@@ -109,11 +127,25 @@ enum db_status db_token_revoke(struct db_conn *c, const char *id)
     return st;
 }
 
-DB_STMT(db_token_bootstrap_set_q,
-        "INSERT INTO tokens (id, role, hash, description, bootstrap)"
-        " VALUES ($1::uuid, 'admin', $2, 'bootstrap admin token', true)"
-        " ON CONFLICT (bootstrap) WHERE bootstrap"
-        " DO UPDATE SET hash = EXCLUDED.hash, revoked_at = NULL");
+enum db_status db_token_revoke_in_subscription(struct db_conn *c, const char *sub, const char *id)
+{
+    const char *params[] = {sub, id};
+    return db_token_update_one(c, &db_token_revoke_in_subscription_q, 2, params);
+}
+
+DB_STMT(db_token_revoke_q, "UPDATE tokens SET revoked_at = now()"
+                           " WHERE id = $1::uuid AND revoked_at IS NULL");
+
+enum db_status db_token_revoke(struct db_conn *c, const char *id)
+{
+    const char *params[] = {id};
+    return db_token_update_one(c, &db_token_revoke_q, 1, params);
+}
+
+DB_STMT(db_token_bootstrap_set_q, "INSERT INTO tokens (id, role, hash, description, bootstrap)"
+                                  " VALUES ($1::uuid, 'admin', $2, 'bootstrap admin token', true)"
+                                  " ON CONFLICT (bootstrap) WHERE bootstrap"
+                                  " DO UPDATE SET hash = EXCLUDED.hash, revoked_at = NULL");
 
 enum db_status db_token_bootstrap_set(struct db_conn *c, const char *id, const char *hash)
 {

@@ -25,6 +25,11 @@ enum db_status db_token_insert(struct db_conn *c, const char *id, const char *ro
 /* Live admin and agent tokens, oldest first. *items
  * is an array of *n tokens; free each, then the array. */
 enum db_status db_token_list_admin(struct db_conn *c, struct db_token **items, size_t *n);
+/* Live tokens of one subscription, oldest first. */
+enum db_status db_token_list_subscription(struct db_conn *c, const char *sub,
+                                          struct db_token **items, size_t *n);
+/* Revokes a token only if it belongs to subscription sub (DB_NOT_FOUND otherwise). */
+enum db_status db_token_revoke_in_subscription(struct db_conn *c, const char *sub, const char *id);
 /* Revokes at once (the row stays, for the record). DB_NOT_FOUND when there
  * was no such live token. */
 enum db_status db_token_revoke(struct db_conn *c, const char *id);

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "db/subscription.h"
 #include "db/token.h"
 
 void auth_token_generate(char out[AUTH_TOKEN_MAX])
@@ -68,12 +69,48 @@ static int auth_role_allowed(const struct req *rq)
     return 0;
 }
 
+/* For routes under /subscriptions/{subscriptionId}: the subscription must
+ * exist, and a disabled one takes no writes (ARM's read-only state). Runs
+ * after the role check, so a user token never learns anything about another
+ * subscription. */
+static int auth_subscription_gate(struct req *rq, struct reply *rp, struct db_conn *c)
+{
+    const char *sub = req_param(rq, "subscriptionId");
+    if (!sub || !util_is_guid(sub)) {
+        reply_error(rp, ERR_INVALID_SUBSCRIPTION_ID, "subscriptionId",
+                    "The subscription id '%s' is not a GUID "
+                    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
+                    sub ? sub : "");
+        return -1;
+    }
+    enum db_status st = db_subscription_state(c, sub, rq->sub_state);
+    if (st == DB_NOT_FOUND) {
+        reply_error(rp, ERR_SUBSCRIPTION_NOT_FOUND, "subscriptionId",
+                    "The subscription '%s' could not be found.", sub);
+        return -1;
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        return -1;
+    }
+    int write = strcmp(rq->method, "GET") != 0 && !(rq->match.route->flags & ROUTE_READ);
+    if (write && strcmp(rq->sub_state, "Disabled") == 0) {
+        reply_error(rp, ERR_READ_ONLY_DISABLED_SUBSCRIPTION, "subscriptionId",
+                    "The subscription '%s' is disabled and therefore read only. You can read "
+                    "its resources but not change them; ask your operator to enable it.",
+                    sub);
+        return -1;
+    }
+    return 0;
+}
+
 int auth_check(struct req *rq, struct reply *rp)
 {
-    struct db_conn *c;
+    struct db_conn *c = NULL;
     struct db_token t = {0};
     char hash[65];
     enum db_status st;
+    int rc = -1;
 
     if (rq->match.route->auth == AUTH_PUBLIC)
         return 0;
@@ -89,34 +126,36 @@ int auth_check(struct req *rq, struct reply *rp)
     }
     auth_token_hash(token, hash);
     st = db_acquire(rq->app->db, &c);
-    if (st == DB_OK) {
+    if (st == DB_OK)
         st = db_token_find_by_hash(c, hash, &t);
-        db_release(rq->app->db, c);
-    }
     if (st == DB_NOT_FOUND || (st == DB_OK && sodium_memcmp(t.hash, hash, 64) != 0)) {
-        db_token_free(&t);
         auth_unauthenticated(rp, "The bearer token is not valid: it is unknown or was revoked.");
-        return -1;
+        goto out;
     }
     if (st != DB_OK) {
         reply_db_error(rp, rq, st);
-        return -1;
+        goto out;
     }
     rq->who.role = strcmp(t.role, "admin") == 0   ? ROLE_ADMIN
                    : strcmp(t.role, "agent") == 0 ? ROLE_AGENT
                                                   : ROLE_USER;
     snprintf(rq->who.token_id, sizeof(rq->who.token_id), "%s", t.id);
     snprintf(rq->who.subscription_id, sizeof(rq->who.subscription_id), "%s", t.subscription_id);
-    db_token_free(&t);
     if (!auth_role_allowed(rq)) {
         /* The same answer whether or not the target exists: nothing leaks. */
         reply_error(rp, ERR_AUTHORIZATION_FAILED, NULL,
                     "The client with token '%s' does not have authorization to perform %s on "
                     "this scope.",
                     rq->who.token_id, rq->method);
-        return -1;
+        goto out;
     }
-    return 0;
+    if (rq->match.route->auth == AUTH_SUBSCRIPTION && auth_subscription_gate(rq, rp, c) != 0)
+        goto out;
+    rc = 0;
+out:
+    db_token_free(&t);
+    db_release(rq->app->db, c);
+    return rc;
 }
 
 static int auth_write_token_file(const char *path, const char *token)

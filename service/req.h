@@ -43,6 +43,9 @@ struct req {
     const char *api_version;
     struct principal who;
     char request_id[37];
+    /* AUTH_SUBSCRIPTION routes: the subscription's state ("Enabled" or
+     * "Disabled"); the pipeline has checked that it exists. */
+    char sub_state[9];
 };
 
 #define REPLY_MAX_HEADERS 8

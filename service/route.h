@@ -26,6 +26,7 @@ enum route_auth {
 
 enum route_flags {
     ROUTE_NO_API_VERSION = 1, /* probes and metrics: no api-version parameter */
+    ROUTE_READ = 2,           /* a POST that only reads (allowed on disabled subscriptions) */
 };
 
 struct route {

@@ -2,19 +2,38 @@
 
 #include "api/api.h"
 
+#define SUB     "/subscriptions/{subscriptionId}"
+#define ADM_SUB "/admin/subscriptions/{subscriptionId}"
+
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
 // clang-format off
 const struct route routes[] = {
-    /* method   pattern                      handler           who may call  flags */
-    {"GET",    "/healthz",                   api_health_live,  AUTH_PUBLIC,  ROUTE_NO_API_VERSION},
-    {"GET",    "/readyz",                    api_health_ready, AUTH_PUBLIC,  ROUTE_NO_API_VERSION},
-    {"GET",    "/metrics",                   api_metrics_get,  AUTH_ADMIN,   ROUTE_NO_API_VERSION},
+    /* method   pattern                                  handler                          who may call       flags */
+    {"GET",    "/healthz",                               api_health_live,                 AUTH_PUBLIC,       ROUTE_NO_API_VERSION},
+    {"GET",    "/readyz",                                api_health_ready,                AUTH_PUBLIC,       ROUTE_NO_API_VERSION},
+    {"GET",    "/metrics",                               api_metrics_get,                 AUTH_ADMIN,        ROUTE_NO_API_VERSION},
 
-    {"POST",   "/admin/tokens",              api_token_create, AUTH_ADMIN,   0},
-    {"GET",    "/admin/tokens",              api_token_list,   AUTH_ADMIN,   0},
-    {"GET",    "/admin/tokens/{tokenId}",    api_token_get,    AUTH_ADMIN,   0},
-    {"DELETE", "/admin/tokens/{tokenId}",    api_token_delete, AUTH_ADMIN,   0},
+    /* admin: tokens and subscriptions */
+    {"POST",   "/admin/tokens",                          api_token_create,                AUTH_ADMIN,        0},
+    {"GET",    "/admin/tokens",                          api_token_list,                  AUTH_ADMIN,        0},
+    {"GET",    "/admin/tokens/{tokenId}",                api_token_get,                   AUTH_ADMIN,        0},
+    {"DELETE", "/admin/tokens/{tokenId}",                api_token_delete,                AUTH_ADMIN,        0},
+    {"GET",    "/admin/subscriptions",                   api_subscription_list,           AUTH_ADMIN,        0},
+    {"PUT",    ADM_SUB,                                  api_subscription_put,            AUTH_ADMIN,        0},
+    {"GET",    ADM_SUB,                                  api_subscription_admin_get,      AUTH_ADMIN,        0},
+    {"POST",   ADM_SUB "/disable",                       api_subscription_disable,        AUTH_ADMIN,        0},
+    {"POST",   ADM_SUB "/enable",                        api_subscription_enable,         AUTH_ADMIN,        0},
+    {"POST",   ADM_SUB "/tokens",                        api_token_subscription_create,   AUTH_ADMIN,        0},
+    {"GET",    ADM_SUB "/tokens",                        api_token_subscription_list,     AUTH_ADMIN,        0},
+    {"DELETE", ADM_SUB "/tokens/{tokenId}",              api_token_subscription_delete,   AUTH_ADMIN,        0},
+
+    /* a subscription's own API (ARM) */
+    {"GET",    SUB,                                      api_subscription_get,            AUTH_SUBSCRIPTION, 0},
+    {"GET",    SUB "/resourcegroups",                    api_rg_list,                     AUTH_SUBSCRIPTION, 0},
+    {"PUT",    SUB "/resourcegroups/{resourceGroupName}", api_rg_put,                     AUTH_SUBSCRIPTION, 0},
+    {"GET",    SUB "/resourcegroups/{resourceGroupName}", api_rg_get,                     AUTH_SUBSCRIPTION, 0},
+    {"DELETE", SUB "/resourcegroups/{resourceGroupName}", api_rg_delete,                  AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

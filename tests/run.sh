@@ -197,8 +197,10 @@ for p in "$BUILD/bin/accelnetd" "$BUILD"/tests/test_*; do
 	[ -x "$p" ] && probe=$p && break
 done
 if [ -n "$probe" ]; then
-	if "$probe" --help 2>&1 </dev/null | grep -q "LeakSanitizer does not work under ptrace"; then
+	probe_out=$("$probe" --help 2>&1 </dev/null)
+	if [[ $probe_out == *"LeakSanitizer does not work under ptrace"* ]]; then
 		export ASAN_OPTIONS=detect_leaks=0
+		SUMMARY+=("NOTE        leak detection OFF: LeakSanitizer does not work under ptrace")
 		echo "NOTE: LeakSanitizer does not work under ptrace here: leak detection is OFF" \
 			"(ASAN_OPTIONS=detect_leaks=0)"
 	fi

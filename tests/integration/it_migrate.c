@@ -141,11 +141,30 @@ static void test_bootstrap_token_generated(void **state)
     expect_stop_ok(&daemons[1]);
 }
 
+/* stderr carries one JSON object per line, also on a restart where the
+ * schema is already there (nothing from libpq leaks through as plain text). */
+static void test_logs_are_json(void **state)
+{
+    (void)state;
+    conninfo = itest_db_create("it_migrate_logs");
+    assert_int_equal(itest_daemon_start(&daemons[0], conninfo, NULL), 0);
+    expect_tokens_ok(&daemons[0]);
+    expect_stop_ok(&daemons[0]);
+    assert_int_equal(itest_daemon_start(&daemons[1], conninfo, NULL), 0);
+    expect_tokens_ok(&daemons[1]);
+    expect_stop_ok(&daemons[1]);
+    if (itest_log_all_json(&daemons[0]) != 0)
+        fail_msg("first start: the log has lines that are not JSON objects (see above)");
+    if (itest_log_all_json(&daemons[1]) != 0)
+        fail_msg("second start: the log has lines that are not JSON objects (see above)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_concurrent_start, teardown),
         cmocka_unit_test_teardown(test_bootstrap_token_generated, teardown),
+        cmocka_unit_test_teardown(test_logs_are_json, teardown),
     };
     return cmocka_run_group_tests_name("it_migrate", tests, NULL, NULL);
 }

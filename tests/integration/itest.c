@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -912,6 +913,149 @@ out:
     curl_slist_free_all(hl);
     free(auth);
     free(url);
+    return rc;
+}
+
+/* Waits until the connection's socket is readable (what = 0) or writable. */
+static int wait_socket(CURL *c, int writable, long long deadline)
+{
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(c, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD)
+        return -1;
+    long long left = deadline - itest_now_ms();
+    if (left <= 0)
+        return -1;
+    struct pollfd p = {.fd = fd, .events = writable ? POLLOUT : POLLIN};
+    int rc = poll(&p, 1, (int)left);
+    return rc > 0 ? 0 : -1;
+}
+
+/* Content-Length of the headers in raw (which end at hdr_end), or 0. */
+static size_t raw_content_length(const char *raw, const char *hdr_end)
+{
+    char buf[32];
+    (void)hdr_end;
+    const char *v = itest_raw_header(raw, "Content-Length", buf, sizeof buf);
+    return v ? (size_t)strtoul(v, NULL, 10) : 0;
+}
+
+int itest_raw(const struct itest_daemon *d, const char *data, size_t len, long timeout_ms,
+              char **out)
+{
+    itest_init();
+    *out = NULL;
+    size_t got = 0;
+    char *buf = xrealloc(NULL, 1);
+    buf[0] = '\0';
+    long long deadline = itest_now_ms() + (timeout_ms > 0 ? timeout_ms : 15000);
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        goto out;
+    curl_easy_setopt(c, CURLOPT_URL, d->url);
+    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    if (!d->plain_http) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, itest_env("ACCELNET_TEST_TLS_CERT"));
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    }
+    if (curl_easy_perform(c) != CURLE_OK)
+        goto out;
+    size_t sent = 0;
+    while (sent < len) {
+        size_t n = 0;
+        CURLcode cc = curl_easy_send(c, data + sent, len - sent, &n);
+        if (cc == CURLE_AGAIN) {
+            if (wait_socket(c, 1, deadline) != 0)
+                break;
+            continue;
+        }
+        if (cc != CURLE_OK)
+            break; /* the server may have answered and closed: read what it said */
+        sent += n;
+    }
+    for (;;) {
+        const char *hdr_end = strstr(buf, "\r\n\r\n");
+        if (hdr_end != NULL &&
+            got >= (size_t)(hdr_end + 4 - buf) + raw_content_length(buf, hdr_end))
+            break;
+        char chunk[4096];
+        size_t n = 0;
+        CURLcode cc = curl_easy_recv(c, chunk, sizeof chunk, &n);
+        if (cc == CURLE_AGAIN) {
+            if (wait_socket(c, 0, deadline) != 0)
+                break;
+            continue;
+        }
+        if (cc != CURLE_OK || n == 0)
+            break;
+        buf = xrealloc(buf, got + n + 1);
+        memcpy(buf + got, chunk, n);
+        got += n;
+        buf[got] = '\0';
+    }
+out:
+    if (c != NULL)
+        curl_easy_cleanup(c);
+    *out = buf;
+    return got > 0 ? 0 : -1;
+}
+
+int itest_raw_status(const char *raw)
+{
+    if (raw == NULL || strncmp(raw, "HTTP/1.", 7) != 0 || strlen(raw) < 12)
+        return 0;
+    const char *sp = strchr(raw, ' ');
+    if (sp == NULL)
+        return 0;
+    return (int)strtol(sp + 1, NULL, 10);
+}
+
+const char *itest_raw_header(const char *raw, const char *name, char *buf, size_t size)
+{
+    size_t nlen = strlen(name);
+    const char *end = strstr(raw, "\r\n\r\n");
+    const char *line = strstr(raw, "\r\n");
+    while (line != NULL && (end == NULL || line < end)) {
+        line += 2;
+        if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
+            const char *v = line + nlen + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            size_t vlen = strcspn(v, "\r\n");
+            snprintf(buf, size, "%.*s", (int)vlen, v);
+            return buf;
+        }
+        line = strstr(line, "\r\n");
+    }
+    return NULL;
+}
+
+int itest_log_all_json(const struct itest_daemon *d)
+{
+    char *log = itest_daemon_log(d);
+    if (log == NULL)
+        return -1;
+    int rc = 0;
+    size_t lineno = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(log, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        json_error_t jerr;
+        json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+        int ok = json_is_object(j);
+        json_decref(j);
+        if (!ok) {
+            fprintf(stderr, "itest: %s line %zu is not a JSON object: %.300s\n", d->log_path,
+                    lineno, line);
+            rc = -1;
+            break;
+        }
+    }
+    free(log);
     return rc;
 }
 

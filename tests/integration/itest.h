@@ -161,6 +161,24 @@ int itest_do(const struct itest_daemon *d, const struct itest_req *rq, struct it
 /* Shorthand: admin token, optional extra headers and JSON body. */
 int itest_request(const struct itest_daemon *d, const char *method, const char *path,
                   const char *const *headers, const char *body, struct itest_resp *resp);
+/* Sends `len` raw bytes over a fresh connection to d (TLS unless plain) and
+ * collects what comes back until the response is complete (headers plus
+ * Content-Length bytes), the server closes, or timeout_ms passes. For what
+ * libcurl will not send: a Content-Length with no body behind it, broken
+ * requests. *out (caller frees, NUL-terminated) may be partial. 0 when
+ * anything came back, else -1. */
+int itest_raw(const struct itest_daemon *d, const char *data, size_t len, long timeout_ms,
+              char **out);
+/* The status code of a raw response ("HTTP/1.1 413 ..."), or 0. */
+int itest_raw_status(const char *raw);
+/* A raw response's header value (case-insensitive name) copied into buf;
+ * NULL when absent. */
+const char *itest_raw_header(const char *raw, const char *name, char *buf, size_t size);
+
+/* Every line of the daemon's log is a JSON object (notes/SPEC.md "Logs").
+ * Returns 0, or -1 after printing the first line that is not. */
+int itest_log_all_json(const struct itest_daemon *d);
+
 /* A response header's value, name matched case-insensitively (borrowed), or
  * NULL. With several of the same name: the last. */
 const char *itest_header(const struct itest_resp *r, const char *name);

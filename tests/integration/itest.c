@@ -309,7 +309,24 @@ int itest_pg_ctl(const char *action)
 
 /* --- daemons --------------------------------------------------------------- */
 
-unsigned itest_free_port(void)
+/* Ports handed out by this process: daemons spawned back to back must not be
+ * given the same one before the first has bound it. */
+static unsigned ports_given[256];
+static size_t nports_given;
+
+static int port_was_given(unsigned port)
+{
+    size_t n = nports_given < sizeof ports_given / sizeof ports_given[0]
+                   ? nports_given
+                   : sizeof ports_given / sizeof ports_given[0];
+    for (size_t i = 0; i < n; i++) {
+        if (ports_given[i] == port)
+            return 1;
+    }
+    return 0;
+}
+
+static unsigned free_port_once(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -326,6 +343,20 @@ unsigned itest_free_port(void)
         port = ntohs(sa.sin_port);
     close(fd);
     return port;
+}
+
+unsigned itest_free_port(void)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        unsigned port = free_port_once();
+        if (port == 0)
+            return 0;
+        if (port_was_given(port))
+            continue;
+        ports_given[nports_given++ % (sizeof ports_given / sizeof ports_given[0])] = port;
+        return port;
+    }
+    return 0;
 }
 
 int itest_port_refuses(unsigned port)

@@ -143,7 +143,7 @@ run: all
 	@scripts/run.sh
 
 # --- checks -------------------------------------------------------------------
-SRC_ALL = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+SRC_ALL = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
 format:
 	clang-format -i $(SRC_ALL)
 format-check:

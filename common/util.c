@@ -102,6 +102,7 @@ void buf_appendf(struct buf *b, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     buf_reserve(b, n > 0 ? (size_t)n : 0);
+    b->data[b->len] = '\0';
     if (n > 0) {
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
         b->len += (size_t)n;

@@ -100,6 +100,21 @@ static void db_note_error(struct db_conn *c, const char *msg)
     c->last_error[n] = '\0';
 }
 
+static void db_notice(void *arg, const char *message)
+{
+    size_t n = strlen(message);
+    (void)arg;
+    while (n && message[n - 1] == '\n')
+        n--;
+    log_debug("postgresql: %.*s", (int)n, message);
+}
+
+void db_quiet_notices(PGconn *pg)
+{
+    if (pg)
+        PQsetNoticeProcessor(pg, db_notice, NULL);
+}
+
 /* Opens (or reopens) the connection. The caller holds it exclusively. */
 static int db_conn_open(struct db_pool *p, struct db_conn *c)
 {
@@ -121,6 +136,7 @@ static int db_conn_open(struct db_pool *p, struct db_conn *c)
         return -1;
     }
     c->next_connect_ms = 0;
+    db_quiet_notices(c->pg);
     pthread_mutex_lock(&p->lock);
     p->resets_total++;
     pthread_mutex_unlock(&p->lock);

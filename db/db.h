@@ -62,6 +62,10 @@ enum db_status db_exec_simple(struct db_conn *conn, const char *sql);
 typedef enum db_status (*db_tx_fn)(struct db_conn *conn, void *arg);
 enum db_status db_tx(struct db_pool *pool, db_tx_fn fn, void *arg);
 
+/* Routes the server's notices (NOTICE, WARNING) to the log instead of
+ * stderr, where they would break the one-JSON-object-per-line format. */
+void db_quiet_notices(PGconn *pg);
+
 /* The last server error on this connection (for logs only, never clients). */
 const char *db_last_error(struct db_conn *conn);
 PGconn *db_pgconn(struct db_conn *conn);

@@ -41,8 +41,10 @@ static PGconn *main_connect(const char *conninfo, unsigned wait_s, const sigset_
     uint64_t deadline = util_now_ms() + (uint64_t)wait_s * 1000u;
     for (int attempt = 1;; attempt++) {
         PGconn *pg = PQconnectdbParams(keys, vals, 1);
-        if (pg && PQstatus(pg) == CONNECTION_OK)
+        if (pg && PQstatus(pg) == CONNECTION_OK) {
+            db_quiet_notices(pg);
             return pg;
+        }
         const char *why = pg ? PQerrorMessage(pg) : "out of memory";
         if (util_now_ms() >= deadline) {
             log_error("cannot connect to the database (ACCELNET_DATABASE_URL): %s", why);

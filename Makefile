@@ -121,13 +121,14 @@ $(BINDIR)/accelnet: $(call obj,cli/main.c) $(LIB_CLI) $(LIB_CORE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-# Unit tests link every module library; integration tests link their helper
-# library plus common/ (they talk to the programs only over HTTP and libpq).
+# Unit tests link every module library. Integration tests talk to the
+# programs only over HTTP and libpq; they link the service library only to
+# read its route table (tests generated from it, e.g. access control).
 $(BUILD)/tests/test_%: $(call obj,tests/unit/test_%.c) $(LIB_SVC) $(LIB_AGENT) $(LIB_CLI) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
-$(BUILD)/tests/it_%: $(call obj,tests/integration/it_%.c) $(call obj,$(IT_LIB)) $(LIB_CORE)
+$(BUILD)/tests/it_%: $(call obj,tests/integration/it_%.c) $(call obj,$(IT_LIB)) $(LIB_SVC) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)

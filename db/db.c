@@ -30,6 +30,7 @@ struct db_pool {
     char *conninfo;
     unsigned size;
     unsigned acquire_timeout_ms;
+    char statement_timeout[16];
     struct db_conn *conns;
     pthread_mutex_t lock;
     pthread_cond_t freed;
@@ -47,13 +48,15 @@ const char *db_status_name(enum db_status st)
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
-struct db_pool *db_pool_new(const char *conninfo, unsigned size, unsigned acquire_timeout_ms)
+struct db_pool *db_pool_new(const char *conninfo, unsigned size, unsigned acquire_timeout_ms,
+                            unsigned statement_timeout_ms)
 {
     struct db_pool *p = util_xcalloc(1, sizeof(*p));
     pthread_condattr_t ca;
     p->conninfo = util_xstrdup(conninfo);
     p->size = size ? size : 1;
     p->acquire_timeout_ms = acquire_timeout_ms;
+    snprintf(p->statement_timeout, sizeof(p->statement_timeout), "%u", statement_timeout_ms);
     p->conns = util_xcalloc(p->size, sizeof(*p->conns));
     pthread_mutex_init(&p->lock, NULL);
     pthread_condattr_init(&ca);
@@ -118,9 +121,11 @@ void db_quiet_notices(PGconn *pg)
 /* Opens (or reopens) the connection. The caller holds it exclusively. */
 static int db_conn_open(struct db_pool *p, struct db_conn *c)
 {
-    /* connect_timeout comes first so that one in the conninfo wins. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const vals[] = {"3", "accelnetd", p->conninfo, NULL};
+    /* Our settings come first so that the conninfo's own win. */
+    char options[64];
+    snprintf(options, sizeof(options), "-c statement_timeout=%s", p->statement_timeout);
+    const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
+    const char *const vals[] = {"3", "accelnetd", options, p->conninfo, NULL};
     uint64_t now = util_now_ms();
 
     if (now < c->next_connect_ms)

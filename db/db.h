@@ -36,8 +36,11 @@ struct db_pool_stats {
     unsigned long long acquired_total, timeouts_total, resets_total;
 };
 
-/* conninfo: a libpq connection string or URI. Connections open lazily. */
-struct db_pool *db_pool_new(const char *conninfo, unsigned size, unsigned acquire_timeout_ms);
+/* conninfo: a libpq connection string or URI. Connections open lazily.
+ * statement_timeout_ms (0 = none) bounds every statement, so that a request
+ * stuck behind a lock cannot hold a connection and a thread forever. */
+struct db_pool *db_pool_new(const char *conninfo, unsigned size, unsigned acquire_timeout_ms,
+                            unsigned statement_timeout_ms);
 void db_pool_free(struct db_pool *pool);
 void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 

@@ -188,7 +188,7 @@ out:
 int auth_bootstrap(struct db_pool *pool, const char *configured, const char *token_file)
 {
     struct db_conn *c;
-    char id[37], hash[65], token[AUTH_TOKEN_MAX];
+    char id[37], hash[65], token[AUTH_TOKEN_MAX] = "";
     enum db_status st = db_acquire(pool, &c);
     int rc = -1;
 
@@ -197,9 +197,19 @@ int auth_bootstrap(struct db_pool *pool, const char *configured, const char *tok
         return -1;
     }
     util_uuid4(id);
+    /* One daemon at a time: several starting together on one database would
+     * otherwise race on the token's unique hash. The lock ends with the
+     * transaction. */
+    st = db_exec_simple(c, "BEGIN");
+    if (st == DB_OK)
+        st = db_exec_simple(c, "SELECT pg_advisory_xact_lock(1633906286)");
+    if (st != DB_OK)
+        goto out;
     if (configured) {
         auth_token_hash(configured, hash);
         st = db_token_bootstrap_set(c, id, hash);
+        if (st == DB_OK)
+            st = db_exec_simple(c, "COMMIT");
         if (st == DB_OK) {
             log_info("bootstrap admin token set from ACCELNET_ADMIN_TOKEN");
             rc = 0;
@@ -210,9 +220,7 @@ int auth_bootstrap(struct db_pool *pool, const char *configured, const char *tok
     auth_token_hash(token, hash);
     /* Insert and write the file in one transaction: the hash must never be
      * in the database without the token in the file, or nobody could use it. */
-    st = db_exec_simple(c, "BEGIN");
-    if (st == DB_OK)
-        st = db_token_bootstrap_create(c, id, hash);
+    st = db_token_bootstrap_create(c, id, hash);
     if (st == DB_CONFLICT) {
         log_info("bootstrap admin token already exists (generated at first start into %s, or "
                  "set by ACCELNET_ADMIN_TOKEN)",
@@ -233,9 +241,10 @@ int auth_bootstrap(struct db_pool *pool, const char *configured, const char *tok
         rc = 0;
     }
 out:
-    if (rc != 0 && st != DB_OK && st != DB_CONFLICT)
-        log_error("bootstrap token: %s", db_last_error(c));
+    if (rc != 0)
+        log_error("bootstrap token could not be set up (%s): %s", db_status_name(st),
+                  db_last_error(c));
     sodium_memzero(token, sizeof(token));
-    db_release(pool, c);
+    db_release(pool, c); /* rolls back whatever is still open */
     return rc;
 }

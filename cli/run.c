@@ -1,0 +1,252 @@
+/* run — the CLI's entry point after main(): parse, help, settings, handler;
+ * and the helpers handlers share (cli/cmd.h). */
+#include "cli/cmd.h"
+
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/util.h"
+#include "common/version.h"
+
+int cli_error(struct cli_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ERROR: ", c->err);
+    vfprintf(c->err, fmt, ap);
+    fputc('\n', c->err);
+    va_end(ap);
+    return CLI_EXIT_ERROR;
+}
+
+int cli_usage_error(struct cli_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ERROR: ", c->err);
+    vfprintf(c->err, fmt, ap);
+    fputc('\n', c->err);
+    va_end(ap);
+    cli_help_print(c->err, c->table, c->args->group, c->args->cmd);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_warn(struct cli_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("WARNING: ", c->err);
+    vfprintf(c->err, fmt, ap);
+    fputc('\n', c->err);
+    va_end(ap);
+}
+
+int cli_http(struct cli_ctx *c, const char *method, const char *uri, const char *body,
+             size_t body_len, const char *const *headers, unsigned flags,
+             struct clihttp_response *rp)
+{
+    char *err = NULL;
+    memset(rp, 0, sizeof(*rp));
+    if (!c->url.value)
+        return cli_error(c, "no service URL: run `accelnet login --url URL --token TOKEN`, set "
+                            "ACCELNET_URL or pass --url");
+    if (!c->base_url) {
+        c->base_url = clihttp_base_url(c->url.value, &err);
+        if (!c->base_url) {
+            cli_error(c, "the service URL from the %s: %s", cliconf_source_name(c->url.source),
+                      err);
+            free(err);
+            return CLI_EXIT_ERROR;
+        }
+    }
+    if (!(flags & CLI_CALL_NO_AUTH) && !c->token.value)
+        return cli_error(c, "not logged in: run `accelnet login --url URL --token TOKEN`, set "
+                            "ACCELNET_TOKEN or pass --token");
+    char *url = clihttp_url(c->base_url, uri, !(flags & CLI_CALL_RAW_URI), &err);
+    if (!url) {
+        /* Only a URI from the command line (rest --uri) can be wrong. */
+        int rc = cli_usage_error(c, "%s", err);
+        free(err);
+        return rc;
+    }
+    const char *token = (flags & CLI_CALL_NO_AUTH) ? NULL : c->token.value;
+    if (token && clihttp_is_cleartext_remote(url))
+        cli_warn(c, "sending the token in clear text (http://) to a host that is not loopback");
+    struct clihttp_request rq = {
+        .method = method,
+        .url = url,
+        .token = token,
+        .ca_file = c->ca_file.value,
+        .timeout_ms = c->timeout_ms,
+        .body = body,
+        .body_len = body_len,
+        .headers = headers,
+        .debug = c->debug ? c->err : NULL,
+    };
+    int rc = clihttp_perform(&rq, rp, &err);
+    free(url);
+    if (rc != 0) {
+        cli_error(c, "%s", err);
+        free(err);
+        return CLI_EXIT_ERROR;
+    }
+    return 0;
+}
+
+int cli_http_error(struct cli_ctx *c, const struct clihttp_response *rp)
+{
+    cliout_error(c->err, rp->status, rp->body.data, rp->body.len,
+                 clihttp_header(rp, "x-ms-error-code"), clihttp_header(rp, "x-ms-request-id"));
+    return clihttp_exit_code(rp->status);
+}
+
+int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+             unsigned flags, long *status, json_t **out)
+{
+    struct clihttp_response rp;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    int rc = cli_http(c, method, uri, text, text ? strlen(text) : 0, NULL, flags, &rp);
+    free(text);
+    *out = NULL;
+    if (rc != 0)
+        goto out;
+    if (status)
+        *status = rp.status;
+    if (rp.status >= 400) {
+        rc = cli_http_error(c, &rp);
+        goto out;
+    }
+    if (rp.body.len) {
+        json_error_t jerr;
+        *out = json_loadb(rp.body.data, rp.body.len, 0, &jerr);
+        if (!*out) {
+            rc = cli_error(c, "%s %s: the response (HTTP %ld) is not JSON: %s", method, uri,
+                           rp.status, jerr.text);
+            goto out;
+        }
+    }
+out:
+    clihttp_response_free(&rp);
+    return rc;
+}
+
+int cli_emit(struct cli_ctx *c, json_t *v)
+{
+    json_t *shown = v ? json_incref(v) : NULL;
+    if (c->query && v) {
+        json_decref(shown);
+        shown = cliquery_eval(c->query, v);
+    }
+    if (shown && !json_is_null(shown))
+        cliout_print(c->out, shown, c->format, c->max_width);
+    json_decref(shown);
+    fflush(c->out);
+    return CLI_EXIT_OK;
+}
+
+/* The terminal's width when out is one, else 0 (no truncation). */
+static size_t terminal_width(FILE *out)
+{
+    int fd = fileno(out);
+    struct winsize ws;
+    if (fd < 0 || !isatty(fd))
+        return 0;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    long cols;
+    if (util_parse_long(getenv("COLUMNS"), 20, 10000, &cols) == 0)
+        return (size_t)cols;
+    return 0;
+}
+
+static char *config_path(void)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    return cliconf_default_path(getenv("XDG_CONFIG_HOME"), home);
+}
+
+static int run_command(const struct cli_table *t, const struct cli_parsed *p, FILE *out, FILE *err)
+{
+    struct cli_ctx c = {.table = t, .args = p, .out = out, .err = err};
+    char *msg = NULL;
+    int rc;
+
+    c.debug = p->g.debug;
+    c.timeout_ms = p->g.timeout * 1000;
+    c.max_width = terminal_width(out);
+    if (cliout_parse_format(p->g.output, &c.format) != 0)
+        c.format = CLIOUT_JSON; /* the parser only lets the four names through */
+    if (p->g.query) {
+        c.query = cliquery_compile(p->g.query, &msg);
+        if (!c.query) {
+            rc = cli_usage_error(&c, "argument --query: %s", msg);
+            goto out;
+        }
+    }
+    c.config_path = config_path();
+    if (c.config_path && cliconf_load(&c.conf, c.config_path, &msg) != 0) {
+        rc = cli_error(&c, "config file: %s", msg);
+        goto out;
+    }
+    if (c.conf.loose_mode)
+        cli_warn(&c, "%s can be read or written by other users; run: chmod 600 %s", c.config_path,
+                 c.config_path);
+    c.url = cliconf_pick(p->g.url, getenv("ACCELNET_URL"), cliconf_get(&c.conf, CLICONF_URL));
+    c.token =
+        cliconf_pick(p->g.token, getenv("ACCELNET_TOKEN"), cliconf_get(&c.conf, CLICONF_TOKEN));
+    c.ca_file = cliconf_pick(p->g.ca_file, getenv("ACCELNET_CA_FILE"),
+                             cliconf_get(&c.conf, CLICONF_CA_FILE));
+    rc = p->cmd->handler(&c);
+out:
+    free(msg);
+    cliquery_free(c.query);
+    cliconf_free(&c.conf);
+    free(c.config_path);
+    free(c.base_url);
+    return rc;
+}
+
+int cli_run(const struct cli_table *t, int argc, char **argv, FILE *out, FILE *err)
+{
+    struct cli_parsed p;
+    int rc;
+
+    if (sodium_init() < 0) { /* request ids come from its random generator */
+        fputs("ERROR: cannot initialise libsodium\n", err);
+        return CLI_EXIT_ERROR;
+    }
+    switch (cli_parse(&p, t, argc, argv)) {
+    case CLI_PARSE_HELP:
+        cli_help_print(out, t, p.group, p.cmd);
+        rc = CLI_EXIT_OK;
+        break;
+    case CLI_PARSE_VERSION:
+        fprintf(out, "accelnet %s\n", ACCELNET_VERSION);
+        rc = CLI_EXIT_OK;
+        break;
+    case CLI_PARSE_USAGE:
+        if (p.error)
+            fprintf(err, "ERROR: %s\n", p.error);
+        cli_help_print(err, t, p.group, p.cmd);
+        rc = CLI_EXIT_USAGE;
+        break;
+    case CLI_PARSE_RUN:
+    default:
+        rc = run_command(t, &p, out, err);
+        break;
+    }
+    cli_parsed_free(&p);
+    fflush(out);
+    fflush(err);
+    return rc;
+}

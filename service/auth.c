@@ -44,10 +44,13 @@ static const char *auth_bearer(const char *header)
     return *header ? header : NULL;
 }
 
-static void auth_unauthenticated(struct reply *rp, const char *why)
+/* RFC 6750: no error code when the request carried no credentials at all. */
+static void auth_unauthenticated(struct reply *rp, int had_token, const char *why)
 {
     reply_error(rp, ERR_AUTHENTICATION_FAILED, NULL, "%s", why);
-    reply_header(rp, "WWW-Authenticate", "Bearer realm=\"accelnet\", error=\"invalid_token\"");
+    reply_header(rp, "WWW-Authenticate",
+                 had_token ? "Bearer realm=\"accelnet\", error=\"invalid_token\""
+                           : "Bearer realm=\"accelnet\"");
 }
 
 static int auth_role_allowed(const struct req *rq)
@@ -93,7 +96,8 @@ static int auth_subscription_gate(struct req *rq, struct reply *rp, struct db_co
         reply_db_error(rp, rq, st);
         return -1;
     }
-    int write = strcmp(rq->method, "GET") != 0 && !(rq->match.route->flags & ROUTE_READ);
+    int write = strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0 &&
+                !(rq->match.route->flags & ROUTE_READ);
     if (write && strcmp(rq->sub_state, "Disabled") == 0) {
         reply_error(rp, ERR_READ_ONLY_DISABLED_SUBSCRIPTION, "subscriptionId",
                     "The subscription '%s' is disabled and therefore read only. You can read "
@@ -116,12 +120,13 @@ int auth_check(struct req *rq, struct reply *rp)
         return 0;
     const char *token = auth_bearer(req_header(rq, "Authorization"));
     if (!token) {
-        auth_unauthenticated(rp, "The request has no bearer token. Send 'Authorization: Bearer "
-                                 "<token>' with a token from your operator.");
+        auth_unauthenticated(rp, 0,
+                             "The request has no bearer token. Send 'Authorization: Bearer "
+                             "<token>' with a token from your operator.");
         return -1;
     }
     if (strlen(token) > 512) {
-        auth_unauthenticated(rp, "The bearer token is not valid.");
+        auth_unauthenticated(rp, 1, "The bearer token is not valid.");
         return -1;
     }
     auth_token_hash(token, hash);
@@ -129,7 +134,7 @@ int auth_check(struct req *rq, struct reply *rp)
     if (st == DB_OK)
         st = db_token_find_by_hash(c, hash, &t);
     if (st == DB_NOT_FOUND || (st == DB_OK && sodium_memcmp(t.hash, hash, 64) != 0)) {
-        auth_unauthenticated(rp, "The bearer token is not valid: it is unknown or was revoked.");
+        auth_unauthenticated(rp, 1, "The bearer token is not valid: it is unknown or was revoked.");
         goto out;
     }
     if (st != DB_OK) {

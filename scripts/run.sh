@@ -115,6 +115,15 @@ if [ -z "${ACCELNET_ADMIN_TOKEN:-}" ]; then
 	fi
 fi
 
+# Log the CLI in as the admin, so that `bin/accelnet` works at once.
+cli="not logged in (no admin token to log in with)"
+if [ -f "$tokfile" ] && [ -z "${ACCELNET_ADMIN_TOKEN:-}" ]; then
+	if "$top/bin/accelnet" login --url "$url" --token - --ca-file "$run/tls/cert.pem" \
+		-o none <"$tokfile"; then
+		cli="logged in as the admin"
+	fi
+fi
+
 cat <<EOF
 
   accelnetd is running.
@@ -124,7 +133,15 @@ cat <<EOF
     Admin token  $token
     Log          $log   (one JSON line per request)
 
-  Try:  curl --cacert $run/tls/cert.pem $url/healthz
+  CLI          bin/accelnet is $cli
+
+  Try:
+    bin/accelnet health -o table
+    bin/accelnet admin token list -o table
+    # a user subscription and its token:
+    bin/accelnet rest --method PUT --uri /admin/subscriptions/$(cat /proc/sys/kernel/random/uuid) \\
+        --body '{"displayName": "demo"}'
+    bin/accelnet rest --method POST --uri /admin/subscriptions/<id>/tokens
 
   Ctrl-C stops accelnetd and PostgreSQL.
 

@@ -1,6 +1,7 @@
 /* Resource groups: /subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName} */
 #include "api/api.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,16 +92,68 @@ static void rg_not_found(struct reply *rp, const char *name)
                 "Resource group '%s' could not be found.", name);
 }
 
+/* The outcome of a PUT, decided inside its transaction. */
+enum rg_put_outcome { RG_CREATED, RG_UPDATED, RG_UNCHANGED, RG_PRECONDITION, RG_MOVED };
+
+struct rg_put_tx {
+    const struct req *rq;
+    struct reply *rp; /* for a 412 from arm_preconditions */
+    const char *sub, *name, *location;
+    json_t *tags; /* the requested tags (borrowed) */
+    enum rg_put_outcome outcome;
+    struct db_rg cur, out;
+};
+
+static enum db_status rg_put_run(struct db_conn *c, void *arg)
+{
+    struct rg_put_tx *t = arg;
+    char etag[37];
+    int created = 0;
+    db_rg_free(&t->cur);
+    db_rg_free(&t->out);
+    memset(&t->cur, 0, sizeof(t->cur));
+    char *key = util_asprintf("rg:%s:%s", t->sub, t->name);
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    enum db_status st = db_lock_key(c, key);
+    free(key);
+    if (st == DB_OK)
+        st = db_rg_get(c, t->sub, t->name, &t->cur);
+    if (st != DB_OK && st != DB_NOT_FOUND)
+        return st;
+    int exists = st == DB_OK;
+    if (arm_preconditions(t->rq, t->rp, exists ? t->cur.etag : NULL) != 0) {
+        t->outcome = RG_PRECONDITION;
+        return DB_OK;
+    }
+    if (exists && strcmp(t->cur.location, t->location) != 0) {
+        t->outcome = RG_MOVED;
+        return DB_OK;
+    }
+    if (exists) {
+        /* The same PUT twice changes nothing, not even the etag. */
+        json_t *had = json_loads(t->cur.tags, 0, NULL);
+        int same = had && json_equal(had, t->tags);
+        json_decref(had);
+        if (same) {
+            t->outcome = RG_UNCHANGED;
+            return DB_OK;
+        }
+    }
+    char *tags = json_dumps(t->tags, JSON_COMPACT);
+    util_uuid4(etag);
+    st = db_rg_upsert(c, t->sub, t->name, t->location, tags, etag, &created, &t->out);
+    free(tags);
+    t->outcome = created ? RG_CREATED : RG_UPDATED;
+    return st;
+}
+
 void api_rg_put(struct req *rq, struct reply *rp)
 {
     struct rg_put_req in = {0};
     struct err e = {0};
     struct db_conn *c = NULL;
     struct db_location loc = {0};
-    struct db_rg cur = {0}, out = {0};
-    char etag[37];
-    char *tags = NULL;
-    int created = 0;
     const char *sub = req_param(rq, "subscriptionId");
     const char *name = rg_name_param(rq, rp);
 
@@ -116,51 +169,40 @@ void api_rg_put(struct req *rq, struct reply *rp)
         return;
     }
     enum db_status st = db_acquire(rq->app->db, &c);
-    if (st != DB_OK)
-        goto dberr;
-    st = db_location_get(c, in.location, &loc);
+    if (st == DB_OK) {
+        st = db_location_get(c, in.location, &loc);
+        db_release(rq->app->db, c);
+    }
     if (st == DB_NOT_FOUND) {
         reply_error(rp, ERR_LOCATION_NOT_AVAILABLE, "location",
                     "The location '%s' is not available. Use one of the locations from GET "
                     "/subscriptions/%s/locations.",
                     in.location, sub);
-        goto out;
+        return;
     }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        return;
+    }
+    json_t *tags = in.tags ? json_incref((json_t *)in.tags) : json_object();
+    struct rg_put_tx t = {
+        .rq = rq, .rp = rp, .sub = sub, .name = name, .location = loc.name, .tags = tags};
+    st = db_tx(rq->app->db, rg_put_run, &t);
     if (st != DB_OK)
-        goto dberr;
-    st = db_rg_get(c, sub, name, &cur);
-    if (st != DB_OK && st != DB_NOT_FOUND)
-        goto dberr;
-    if (arm_preconditions(rq, rp, st == DB_OK ? cur.etag : NULL) != 0)
-        goto out;
-    if (st == DB_OK && strcmp(cur.location, loc.name) != 0) {
+        reply_db_error(rp, rq, st);
+    else if (t.outcome == RG_MOVED)
         reply_error(rp, ERR_INVALID_RESOURCE_GROUP_LOCATION, "location",
                     "Resource group '%s' already exists in location '%s'; it cannot be moved "
                     "to '%s'.",
-                    cur.name, cur.location, loc.name);
-        goto out;
-    }
-    tags = json_dumps(in.tags ? in.tags : json_object(), JSON_COMPACT);
-    util_uuid4(etag);
-    st = db_rg_upsert(c, sub, name, loc.name, tags, etag, &created, &out);
-    if (st == DB_CONFLICT) {
-        /* Created meanwhile in another location by a concurrent request. */
-        reply_error(rp, ERR_INVALID_RESOURCE_GROUP_LOCATION, "location",
-                    "Resource group '%s' already exists in another location.", name);
-        goto out;
-    }
-    if (st != DB_OK)
-        goto dberr;
-    reply_json(rp, created ? 201 : 200, rg_json(&out));
-    goto out;
-dberr:
-    reply_db_error(rp, rq, st);
-out:
-    free(tags);
-    db_release(rq->app->db, c);
+                    t.cur.name, t.cur.location, loc.name);
+    else if (t.outcome == RG_UNCHANGED)
+        reply_json(rp, 200, rg_json(&t.cur));
+    else if (t.outcome != RG_PRECONDITION)
+        reply_json(rp, t.outcome == RG_CREATED ? 201 : 200, rg_json(&t.out));
+    json_decref(tags);
     db_location_free(&loc);
-    db_rg_free(&cur);
-    db_rg_free(&out);
+    db_rg_free(&t.cur);
+    db_rg_free(&t.out);
 }
 
 void api_rg_get(struct req *rq, struct reply *rp)
@@ -185,26 +227,44 @@ void api_rg_get(struct req *rq, struct reply *rp)
     db_rg_free(&g);
 }
 
+struct rg_delete_tx {
+    const struct req *rq;
+    struct reply *rp;
+    const char *sub, *name;
+    int precondition_failed;
+};
+
+static enum db_status rg_delete_run(struct db_conn *c, void *arg)
+{
+    struct rg_delete_tx *t = arg;
+    struct db_rg g = {0};
+    char *key = util_asprintf("rg:%s:%s", t->sub, t->name);
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    enum db_status st = db_lock_key(c, key);
+    free(key);
+    if (st == DB_OK)
+        st = db_rg_get(c, t->sub, t->name, &g);
+    if (st != DB_OK && st != DB_NOT_FOUND)
+        return st;
+    int exists = st == DB_OK;
+    t->precondition_failed = arm_preconditions(t->rq, t->rp, exists ? g.etag : NULL) != 0;
+    db_rg_free(&g);
+    if (t->precondition_failed)
+        return DB_OK;
+    return exists ? db_rg_delete(c, t->sub, t->name) : DB_NOT_FOUND;
+}
+
 void api_rg_delete(struct req *rq, struct reply *rp)
 {
-    struct db_conn *c;
-    struct db_rg g = {0};
-    const char *sub = req_param(rq, "subscriptionId");
     const char *name = rg_name_param(rq, rp);
     if (!name)
         return;
-    enum db_status st = db_acquire(rq->app->db, &c);
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        return;
-    }
-    st = db_rg_get(c, sub, name, &g);
-    if (st == DB_OK && arm_preconditions(rq, rp, g.etag) != 0)
-        goto out;
-    if (st == DB_NOT_FOUND && arm_preconditions(rq, rp, NULL) != 0)
-        goto out;
-    if (st == DB_OK)
-        st = db_rg_delete(c, sub, name);
+    struct rg_delete_tx t = {
+        .rq = rq, .rp = rp, .sub = req_param(rq, "subscriptionId"), .name = name};
+    enum db_status st = db_tx(rq->app->db, rg_delete_run, &t);
+    if (t.precondition_failed && st == DB_OK)
+        return; /* the 412 is in rp */
     if (st == DB_NOT_FOUND)
         reply_empty(rp, 204);
     else if (st == DB_CONFLICT)
@@ -215,9 +275,6 @@ void api_rg_delete(struct req *rq, struct reply *rp)
         reply_db_error(rp, rq, st);
     else
         reply_empty(rp, 200);
-out:
-    db_release(rq->app->db, c);
-    db_rg_free(&g);
 }
 
 void api_rg_list(struct req *rq, struct reply *rp)

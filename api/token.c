@@ -231,11 +231,19 @@ void api_token_get(struct req *rq, struct reply *rp)
 
 struct token_revoke_tx {
     const char *id, *sub, *actor;
+    int no_subscription;
 };
 
 static enum db_status token_revoke_run(struct db_conn *c, void *arg)
 {
     struct token_revoke_tx *t = arg;
+    char state[9];
+    if (t->sub) {
+        enum db_status sst = db_subscription_state(c, t->sub, state);
+        t->no_subscription = sst == DB_NOT_FOUND;
+        if (sst != DB_OK)
+            return sst;
+    }
     enum db_status st =
         t->sub ? db_token_revoke_in_subscription(c, t->sub, t->id) : db_token_revoke(c, t->id);
     if (st != DB_OK)
@@ -255,7 +263,10 @@ static void token_revoke(struct req *rq, struct reply *rp, const char *sub)
         return;
     struct token_revoke_tx t = {.id = id, .sub = sub, .actor = rq->who.token_id};
     enum db_status st = db_tx(rq->app->db, token_revoke_run, &t);
-    if (st == DB_NOT_FOUND)
+    if (st == DB_NOT_FOUND && t.no_subscription)
+        reply_error(rp, ERR_SUBSCRIPTION_NOT_FOUND, "subscriptionId",
+                    "The subscription '%s' could not be found.", sub);
+    else if (st == DB_NOT_FOUND)
         reply_empty(rp, 204);
     else if (st != DB_OK)
         reply_db_error(rp, rq, st);

@@ -330,6 +330,14 @@ enum db_status db_tx(struct db_pool *p, db_tx_fn fn, void *arg)
     return st;
 }
 
+DB_STMT(db_lock_key_q, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
+
+enum db_status db_lock_key(struct db_conn *c, const char *key)
+{
+    const char *params[] = {key};
+    return db_exec(c, &db_lock_key_q, 1, params, NULL);
+}
+
 const char *db_last_error(struct db_conn *c)
 {
     return c->last_error;

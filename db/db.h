@@ -65,6 +65,12 @@ enum db_status db_exec_simple(struct db_conn *conn, const char *sql);
 typedef enum db_status (*db_tx_fn)(struct db_conn *conn, void *arg);
 enum db_status db_tx(struct db_pool *pool, db_tx_fn fn, void *arg);
 
+/* Takes a transaction-scoped advisory lock on key (any text, e.g. a resource
+ * id in lower case): writers of one resource queue up behind each other until
+ * the transaction ends, so read-check-write sequences (ETag preconditions,
+ * create-or-replace) are atomic even for a resource that does not exist yet. */
+enum db_status db_lock_key(struct db_conn *conn, const char *key);
+
 /* Routes the server's notices (NOTICE, WARNING) to the log instead of
  * stderr, where they would break the one-JSON-object-per-line format. */
 void db_quiet_notices(PGconn *pg);

@@ -134,7 +134,7 @@ enum db_status db_token_revoke_in_subscription(struct db_conn *c, const char *su
 }
 
 DB_STMT(db_token_revoke_q, "UPDATE tokens SET revoked_at = now()"
-                           " WHERE id = $1::uuid AND revoked_at IS NULL");
+                           " WHERE id = $1::uuid AND role <> 'user' AND revoked_at IS NULL");
 
 enum db_status db_token_revoke(struct db_conn *c, const char *id)
 {

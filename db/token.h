@@ -30,8 +30,9 @@ enum db_status db_token_list_subscription(struct db_conn *c, const char *sub,
                                           struct db_token **items, size_t *n);
 /* Revokes a token only if it belongs to subscription sub (DB_NOT_FOUND otherwise). */
 enum db_status db_token_revoke_in_subscription(struct db_conn *c, const char *sub, const char *id);
-/* Revokes at once (the row stays, for the record). DB_NOT_FOUND when there
- * was no such live token. */
+/* Revokes an admin or agent token at once (the row stays, for the record).
+ * DB_NOT_FOUND when there was no such live token; subscription tokens are
+ * revoked under their subscription. */
 enum db_status db_token_revoke(struct db_conn *c, const char *id);
 
 /* Makes hash the bootstrap admin token (creating or replacing it). */

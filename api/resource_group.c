@@ -140,7 +140,8 @@ void api_rg_put(struct req *rq, struct reply *rp)
                     cur.name, cur.location, loc.name);
         goto out;
     }
-    tags = json_dumps(in.tags ? in.tags : json_object(), JSON_COMPACT);
+    /* No tags: "{}" (a json_object() here would never be freed). */
+    tags = in.tags ? json_dumps(in.tags, JSON_COMPACT) : util_xstrdup("{}");
     util_uuid4(etag);
     st = db_rg_upsert(c, sub, name, loc.name, tags, etag, &created, &out);
     if (st == DB_CONFLICT) {

@@ -105,6 +105,8 @@ void buf_appendf(struct buf *b, const char *fmt, ...)
     if (n > 0) {
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
         b->len += (size_t)n;
+    } else {
+        b->data[b->len] = '\0'; /* a fresh buffer must still be a string */
     }
     va_end(ap);
 }

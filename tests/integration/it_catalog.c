@@ -770,6 +770,7 @@ static void test_skus(void **state)
         "location%20eq%20%27westeurope%27",
         "LOCATION%20EQ%20%27WestEurope%27",
         "%20location%20%20eq%20%20%27West%20Europe%27%20",
+        "location+eq+%27westeurope%27", /* form encoding: '+' is a space */
         NULL,
     };
     for (int i = 0; filters[i]; i++) {

@@ -33,4 +33,23 @@ void api_rg_get(struct req *rq, struct reply *rp);
 void api_rg_delete(struct req *rq, struct reply *rp);
 void api_rg_list(struct req *rq, struct reply *rp);
 
+/* api/catalog.c — the catalogue (admin CRUD) and a subscription's view of it */
+void api_catalog_location_put(struct req *rq, struct reply *rp);
+void api_catalog_location_get(struct req *rq, struct reply *rp);
+void api_catalog_location_delete(struct req *rq, struct reply *rp);
+void api_catalog_location_list(struct req *rq, struct reply *rp);
+void api_catalog_vm_size_put(struct req *rq, struct reply *rp);
+void api_catalog_vm_size_get(struct req *rq, struct reply *rp);
+void api_catalog_vm_size_delete(struct req *rq, struct reply *rp);
+void api_catalog_vm_size_list(struct req *rq, struct reply *rp);
+void api_catalog_os_image_put(struct req *rq, struct reply *rp);
+void api_catalog_os_image_get(struct req *rq, struct reply *rp);
+void api_catalog_os_image_delete(struct req *rq, struct reply *rp);
+void api_catalog_os_image_list(struct req *rq, struct reply *rp);
+void api_catalog_sub_locations(struct req *rq, struct reply *rp);
+void api_catalog_skus_list(struct req *rq, struct reply *rp);
+
+/* api/eligibility.c — checkAcceleratedNetworkingEligibility */
+void api_elig_check(struct req *rq, struct reply *rp);
+
 #endif

@@ -7,6 +7,16 @@
 #include <jansson.h>
 #include <stdarg.h>
 
+/* Accelerated Networking eligibility (api/eligibility.h): one code per reason a
+ * request is not eligible. All 400; ERR_TABLE includes them with the 400s. */
+#define ERR_TABLE_ELIGIBILITY(X)                                                               \
+    X(ERR_SUBSCRIPTION_NOT_REGISTERED_FOR_FEATURE, "SubscriptionNotRegisteredForFeature", 400) \
+    X(ERR_FEATURE_REGISTRATION_PENDING, "FeatureRegistrationPending", 400)                     \
+    X(ERR_FEATURE_REGISTRATION_REJECTED, "FeatureRegistrationRejected", 400)                   \
+    X(ERR_LOCATION_NOT_PERMITTED, "LocationIsNotPermittedToEnableAcceleratedNetworking", 400)  \
+    X(ERR_VM_SIZE_NOT_PERMITTED, "VMSizeIsNotPermittedToEnableAcceleratedNetworking", 400)     \
+    X(ERR_OS_IMAGE_NOT_PERMITTED, "OSImageIsNotPermittedToEnableAcceleratedNetworking", 400)
+
 /* X(enum, "ArmCode", http_status), grouped by status. Codes are API: once
  * published, a code keeps its name and status. */
 #define ERR_TABLE(X)                                                            \
@@ -18,6 +28,7 @@
     X(ERR_INVALID_RESOURCE_NAME, "InvalidResourceName", 400)                    \
     X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)               \
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
+    ERR_TABLE_ELIGIBILITY(X)                                                    \
     X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \
     X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                     \
     X(ERR_NOT_FOUND, "NotFound", 404)                                           \
@@ -29,6 +40,7 @@
     X(ERR_INVALID_RESOURCE_GROUP_LOCATION, "InvalidResourceGroupLocation", 409) \
     X(ERR_READ_ONLY_DISABLED_SUBSCRIPTION, "ReadOnlyDisabledSubscription", 409) \
     X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
+    X(ERR_LOCATION_IN_USE, "LocationInUse", 409)                                \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
     X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \
     X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                  \

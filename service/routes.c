@@ -4,6 +4,7 @@
 
 #define SUB     "/subscriptions/{subscriptionId}"
 #define ADM_SUB "/admin/subscriptions/{subscriptionId}"
+#define ADM_CAT "/admin/catalog"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -28,12 +29,30 @@ const struct route routes[] = {
     {"GET",    ADM_SUB "/tokens",                        api_token_subscription_list,     AUTH_ADMIN,        0},
     {"DELETE", ADM_SUB "/tokens/{tokenId}",              api_token_subscription_delete,   AUTH_ADMIN,        0},
 
+    /* admin: the catalogue */
+    {"GET",    ADM_CAT "/locations",                     api_catalog_location_list,       AUTH_ADMIN,        0},
+    {"PUT",    ADM_CAT "/locations/{locationName}",      api_catalog_location_put,        AUTH_ADMIN,        0},
+    {"GET",    ADM_CAT "/locations/{locationName}",      api_catalog_location_get,        AUTH_ADMIN,        0},
+    {"DELETE", ADM_CAT "/locations/{locationName}",      api_catalog_location_delete,     AUTH_ADMIN,        0},
+    {"GET",    ADM_CAT "/vmSizes",                       api_catalog_vm_size_list,        AUTH_ADMIN,        0},
+    {"PUT",    ADM_CAT "/vmSizes/{vmSizeName}",          api_catalog_vm_size_put,         AUTH_ADMIN,        0},
+    {"GET",    ADM_CAT "/vmSizes/{vmSizeName}",          api_catalog_vm_size_get,         AUTH_ADMIN,        0},
+    {"DELETE", ADM_CAT "/vmSizes/{vmSizeName}",          api_catalog_vm_size_delete,      AUTH_ADMIN,        0},
+    {"GET",    ADM_CAT "/osImages",                      api_catalog_os_image_list,       AUTH_ADMIN,        0},
+    {"PUT",    ADM_CAT "/osImages/{imageKey}",           api_catalog_os_image_put,        AUTH_ADMIN,        0},
+    {"GET",    ADM_CAT "/osImages/{imageKey}",           api_catalog_os_image_get,        AUTH_ADMIN,        0},
+    {"DELETE", ADM_CAT "/osImages/{imageKey}",           api_catalog_os_image_delete,     AUTH_ADMIN,        0},
+
     /* a subscription's own API (ARM) */
     {"GET",    SUB,                                      api_subscription_get,            AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/resourcegroups",                    api_rg_list,                     AUTH_SUBSCRIPTION, 0},
     {"PUT",    SUB "/resourcegroups/{resourceGroupName}", api_rg_put,                     AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/resourcegroups/{resourceGroupName}", api_rg_get,                     AUTH_SUBSCRIPTION, 0},
     {"DELETE", SUB "/resourcegroups/{resourceGroupName}", api_rg_delete,                  AUTH_SUBSCRIPTION, 0},
+    {"GET",    SUB "/locations",                         api_catalog_sub_locations,       AUTH_SUBSCRIPTION, 0},
+    {"GET",    SUB "/providers/Microsoft.Compute/skus",  api_catalog_skus_list,           AUTH_SUBSCRIPTION, 0},
+    {"POST",   SUB "/providers/Microsoft.Network/locations/{location}/checkAcceleratedNetworkingEligibility",
+                                                         api_elig_check,                  AUTH_SUBSCRIPTION, ROUTE_READ},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -148,5 +149,113 @@ const char *arm_rg_name_problem(const char *name)
     }
     if (name[n - 1] == '.')
         return "must not end with a period";
+    return NULL;
+}
+
+void arm_id_free(struct arm_id *id)
+{
+    free(id->resource_group);
+    free(id->provider);
+    free(id->type);
+    free(id->name);
+    free(id->child_type);
+    free(id->child_name);
+    memset(id, 0, sizeof(*id));
+}
+
+int arm_id_parse(const char *id, struct arm_id *out)
+{
+    char *copy = util_xstrdup(id ? id : "");
+    char *seg[12];
+    size_t n = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    /* Split on '/', refusing empty segments (a single trailing '/' is fine). */
+    char *p = copy;
+    if (*p != '/')
+        goto out;
+    p++;
+    while (*p && n < 12) {
+        char *slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        if (!*p)
+            goto out;
+        seg[n++] = p;
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    if (*p && n == 12 && strchr(p, '/'))
+        goto out;
+    if ((n != 8 && n != 10) || strcasecmp(seg[0], "subscriptions") != 0 ||
+        strcasecmp(seg[2], "resourceGroups") != 0 || strcasecmp(seg[4], "providers") != 0 ||
+        !util_is_guid(seg[1]))
+        goto out;
+    for (int i = 0; i < 36; i++)
+        out->subscription[i] = (char)tolower((unsigned char)seg[1][i]);
+    out->resource_group = util_xstrdup(seg[3]);
+    out->provider = util_xstrdup(seg[5]);
+    out->type = util_xstrdup(seg[6]);
+    out->name = util_xstrdup(seg[7]);
+    if (n == 10) {
+        out->child_type = util_xstrdup(seg[8]);
+        out->child_name = util_xstrdup(seg[9]);
+    }
+    rc = 0;
+out:
+    free(copy);
+    if (rc != 0)
+        arm_id_free(out);
+    return rc;
+}
+
+const char *arm_ref_problem(const char *ref, const char *sub, const char *provider,
+                            const char *type, const char *child_type, struct arm_id *out)
+{
+    if (arm_id_parse(ref, out) != 0)
+        return "is not a resource id (/subscriptions/{id}/resourceGroups/{group}/providers/...)";
+    if (strcasecmp(out->subscription, sub) != 0)
+        return "is in another subscription";
+    if (strcasecmp(out->provider, provider) != 0 || strcasecmp(out->type, type) != 0 ||
+        (child_type ? !out->child_type || strcasecmp(out->child_type, child_type) != 0
+                    : out->child_type != NULL))
+        return "is not a resource of the expected type";
+    return NULL;
+}
+
+char *arm_resource_id(const char *sub, const char *rg, const char *provider, const char *type,
+                      const char *name, const char *child_type, const char *child_name)
+{
+    if (child_type)
+        return util_asprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s/%s/%s", sub,
+                             rg, provider, type, name, child_type, child_name);
+    return util_asprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s", sub, rg,
+                         provider, type, name);
+}
+
+char *arm_lock_key(const char *sub, const char *rg, const char *type, const char *name)
+{
+    char *key = util_asprintf("%s/%s/%s/%s", sub, rg, type, name);
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return key;
+}
+
+const char *arm_network_name_problem(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 1 || n > 80)
+        return "must be 1 to 80 characters long";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!isalnum(c) && !strchr("_.-", c))
+            return "may only contain letters, digits, '_', '.' and '-'";
+    }
+    if (!isalnum((unsigned char)name[0]))
+        return "must start with a letter or digit";
+    if (!isalnum((unsigned char)name[n - 1]) && name[n - 1] != '_')
+        return "must end with a letter, digit or '_'";
     return NULL;
 }

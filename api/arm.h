@@ -28,6 +28,41 @@ int arm_preconditions(const struct req *rq, struct reply *rp, const char *curren
 /* The etag value as sent on the wire: W/"<uuid>". */
 char *arm_etag(const char *uuid);
 
+/* A parsed ARM resource id:
+ * /subscriptions/{sub}/resourceGroups/{rg}/providers/{provider}/{type}/{name}
+ * [/{child_type}/{child_name}]. Literal segments are matched
+ * case-insensitively; the strings are owned (arm_id_free). */
+struct arm_id {
+    char subscription[37]; /* lower case */
+    char *resource_group;
+    char *provider;
+    char *type;
+    char *name;
+    char *child_type; /* NULL for a top-level resource */
+    char *child_name;
+};
+/* 0 on success; -1 when id is not a resource id of that shape. */
+int arm_id_parse(const char *id, struct arm_id *out);
+void arm_id_free(struct arm_id *id);
+/* Checks a reference found in a request body: it must parse, be in
+ * subscription sub, and be of provider/type (and child_type, or top-level
+ * when child_type is NULL). NULL if fine, else why not (static). */
+const char *arm_ref_problem(const char *ref, const char *sub, const char *provider,
+                            const char *type, const char *child_type, struct arm_id *out);
+/* The full id of a resource (child_type may be NULL). Caller frees. */
+char *arm_resource_id(const char *sub, const char *rg, const char *provider, const char *type,
+                      const char *name, const char *child_type, const char *child_name);
+/* A lower-case key for db_lock_key() naming one resource: the same for every
+ * spelling of its id. Caller frees. */
+char *arm_lock_key(const char *sub, const char *rg, const char *type, const char *name);
+
+/* ARM name rules for Microsoft.Network resources (virtual networks, subnets,
+ * network security groups, security rules, network interfaces, IP
+ * configurations): 1-80 characters of letters, digits, '_', '.', '-',
+ * starting with a letter or digit, ending with a letter, digit or '_'. NULL
+ * if fine, else why not (static). */
+const char *arm_network_name_problem(const char *name);
+
 /* ARM resource-group name rules: 1-90 of letters, digits, '.', '_', '-',
  * '(', ')', not ending in '.'. NULL if fine, else why not (static). */
 const char *arm_rg_name_problem(const char *name);

@@ -26,6 +26,7 @@
     X(ERR_LOCATION_NOT_AVAILABLE, "LocationNotAvailableForResourceGroup", 400)  \
     X(ERR_INVALID_REQUEST_CONTENT, "InvalidRequestContent", 400)                \
     X(ERR_INVALID_RESOURCE_NAME, "InvalidResourceName", 400)                    \
+    X(ERR_INVALID_RESOURCE_REFERENCE, "InvalidResourceReference", 400)          \
     X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)               \
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
     ERR_TABLE_ELIGIBILITY(X)                                                    \

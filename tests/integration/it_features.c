@@ -775,8 +775,8 @@ static void test_bad_input(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         /* A user token on a path that names no subscription of its own
          * is refused before the path is looked at: bad GUIDs go as admin. */
-        int user = strncmp(cases[i].path, "/admin", 6) != 0 &&
-                   strstr(cases[i].path, "not-a-guid") == NULL;
+        int user =
+            strncmp(cases[i].path, "/admin", 6) != 0 && strstr(cases[i].path, "not-a-guid") == NULL;
         call_error(cases[i].method, cases[i].path, user ? tok : NULL, cases[i].body,
                    cases[i].status, cases[i].code);
     }

@@ -18,8 +18,7 @@ int arm_page_parse(struct req *rq, struct reply *rp, struct arm_page *pg)
     pg->top = ARM_TOP_DEFAULT;
     if (top && util_parse_long(top, 1, ARM_TOP_MAX, &pg->top) != 0) {
         reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$top",
-                    "The value '%s' of $top is not a whole number from 1 to %d.", top,
-                    ARM_TOP_MAX);
+                    "The value '%s' of $top is not a whole number from 1 to %d.", top, ARM_TOP_MAX);
         return -1;
     }
     if (skip && *skip) {
@@ -56,16 +55,17 @@ static void arm_query_add(struct buf *b, const char *key, const char *value)
     }
 }
 
-void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *list,
-                     int more_follow, const char *last_key)
+void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *list, int more_follow,
+                     const char *last_key)
 {
     if (!more_follow || !last_key)
         return;
     size_t klen = strlen(last_key);
-    char *token = util_xmalloc(sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-    sodium_bin2base64(token, sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                      (const unsigned char *)last_key, klen,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *token =
+        util_xmalloc(sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+    sodium_bin2base64(
+        token, sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+        (const unsigned char *)last_key, klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
     struct buf url = {0};
     char top[24];

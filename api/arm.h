@@ -10,8 +10,8 @@
 #define ARM_TOP_MAX     1000
 
 struct arm_page {
-    long top;       /* page size */
-    char *after;    /* decoded $skipToken: the key of the last item already seen, or NULL */
+    long top;    /* page size */
+    char *after; /* decoded $skipToken: the key of the last item already seen, or NULL */
 };
 
 /* Reads $top and $skipToken. 0, or -1 with a 400 in rp. */
@@ -19,8 +19,8 @@ int arm_page_parse(struct req *rq, struct reply *rp, struct arm_page *pg);
 void arm_page_free(struct arm_page *pg);
 /* Sets "nextLink" on list (an object with "value") to this request's URL
  * with $skipToken = last_key, when more_follow. */
-void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *list,
-                     int more_follow, const char *last_key);
+void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *list, int more_follow,
+                     const char *last_key);
 
 /* Checks If-Match / If-None-Match against the resource's current etag (its
  * uuid, NULL when it does not exist). 0 to go on, -1 with 412 in rp. */

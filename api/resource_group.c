@@ -38,7 +38,9 @@ static const char *rg_tags_problem(const json_t *v)
 
 static const struct jspec rg_properties_spec[] = {
     /* provisioningState is read-only; accepted and ignored as ARM does. */
-    {.name = "provisioningState", .type = JSPEC_T_STRING, .offset = (size_t)-1,
+    {.name = "provisioningState",
+     .type = JSPEC_T_STRING,
+     .offset = (size_t)-1,
      .present_offset = (size_t)-1},
     JSPEC_END,
 };

@@ -48,10 +48,10 @@ static const struct jspec sub_put_spec[] = {
 static json_t *sub_json_admin(const struct db_subscription *s)
 {
     char *id = util_asprintf("/subscriptions/%s", s->id);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s*, s:s, s:s}", "id", id, "subscriptionId",
-                          s->id, "displayName", s->display_name, "state", s->state,
-                          "contactWebhook", s->contact_webhook, "createdAt", s->created_at,
-                          "updatedAt", s->updated_at);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s*, s:s, s:s}", "id", id, "subscriptionId", s->id,
+                  "displayName", s->display_name, "state", s->state, "contactWebhook",
+                  s->contact_webhook, "createdAt", s->created_at, "updatedAt", s->updated_at);
     if (o && !s->contact_webhook)
         json_object_set_new(o, "contactWebhook", json_null());
     free(id);
@@ -86,8 +86,8 @@ static enum db_status sub_put_run(struct db_conn *c, void *arg)
 {
     struct sub_put_tx *t = arg;
     db_subscription_free(&t->out);
-    enum db_status st = db_subscription_upsert(c, t->id, t->in.display_name,
-                                               t->in.contact_webhook, &t->created, &t->out);
+    enum db_status st = db_subscription_upsert(c, t->id, t->in.display_name, t->in.contact_webhook,
+                                               &t->created, &t->out);
     if (st != DB_OK)
         return st;
     json_t *d = sub_json_admin(&t->out);
@@ -194,10 +194,9 @@ static enum db_status sub_state_run(struct db_conn *c, void *arg)
     enum db_status st = db_subscription_set_state(c, t->id, t->state, &t->out);
     if (st != DB_OK)
         return st;
-    return db_audit_insert(c, t->actor, t->id,
-                           strcmp(t->state, "Disabled") == 0 ? "subscription.disable"
-                                                             : "subscription.enable",
-                           NULL);
+    return db_audit_insert(
+        c, t->actor, t->id,
+        strcmp(t->state, "Disabled") == 0 ? "subscription.disable" : "subscription.enable", NULL);
 }
 
 static void sub_set_state(struct req *rq, struct reply *rp, const char *state)

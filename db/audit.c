@@ -2,8 +2,9 @@
 
 #include <stdlib.h>
 
-DB_STMT(db_audit_insert_q, "INSERT INTO audit_log (actor_token_id, subscription_id, action, details)"
-                           " VALUES ($1::uuid, $2::uuid, $3, coalesce($4::jsonb, '{}'))");
+DB_STMT(db_audit_insert_q,
+        "INSERT INTO audit_log (actor_token_id, subscription_id, action, details)"
+        " VALUES ($1::uuid, $2::uuid, $3, coalesce($4::jsonb, '{}'))");
 
 enum db_status db_audit_insert(struct db_conn *c, const char *actor_token_id,
                                const char *subscription_id, const char *action,

@@ -6,7 +6,7 @@
 #include "db/db.h"
 
 struct db_location {
-    char name[65]; /* canonical: lower case, no spaces ("westeurope") */
+    char name[65];      /* canonical: lower case, no spaces ("westeurope") */
     char *display_name; /* owned */
     int accelerated_networking;
 };

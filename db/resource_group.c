@@ -53,8 +53,8 @@ DB_STMT(db_rg_upsert_q,
         " RETURNING " RG_COLUMNS ", (xmax = 0)");
 
 enum db_status db_rg_upsert(struct db_conn *c, const char *sub, const char *name,
-                            const char *location, const char *tags, const char *etag,
-                            int *created, struct db_rg *out)
+                            const char *location, const char *tags, const char *etag, int *created,
+                            struct db_rg *out)
 {
     const char *params[] = {sub, name, location, tags, etag};
     PGresult *r;

@@ -20,8 +20,8 @@ enum db_status db_rg_get(struct db_conn *c, const char *sub, const char *name, s
 /* Creates, or updates the tags of an existing group (same location). *created
  * says which. tags: JSON object text. */
 enum db_status db_rg_upsert(struct db_conn *c, const char *sub, const char *name,
-                            const char *location, const char *tags, const char *etag,
-                            int *created, struct db_rg *out);
+                            const char *location, const char *tags, const char *etag, int *created,
+                            struct db_rg *out);
 /* DB_NOT_FOUND when absent; DB_CONFLICT when resources still refer to it. */
 enum db_status db_rg_delete(struct db_conn *c, const char *sub, const char *name);
 /* Ordered by lower(name), after `after` (lower-cased key), at most limit. */

@@ -6,10 +6,10 @@
 
 #include "common/util.h"
 
-#define SUB_COLUMNS                                                                                \
-    "id::text, state, "                                                                            \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "                \
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "                \
+#define SUB_COLUMNS                                                                 \
+    "id::text, state, "                                                             \
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
     "display_name, contact_webhook"
 
 void db_subscription_free(struct db_subscription *s)

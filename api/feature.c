@@ -146,21 +146,28 @@ static enum db_status feature_find(struct db_conn *c, const char *ns, const char
     return st;
 }
 
-static void feature_reply_missing(struct reply *rp, enum feature_missing missing, const char *ns,
-                                  const char *name)
+static void feature_reply_missing(const struct req *rq, struct reply *rp,
+                                  enum feature_missing missing, const char *ns, const char *name)
 {
+    /* Named as in the route the client called, which the hint follows. */
+    int admin = req_param(rq, "resourceProviderNamespace") == NULL;
     if (missing == FEATURE_NO_NAMESPACE)
-        reply_error(rp, ERR_INVALID_RESOURCE_NAMESPACE, "resourceProviderNamespace",
+        reply_error(rp, ERR_INVALID_RESOURCE_NAMESPACE,
+                    admin ? "namespace" : "resourceProviderNamespace",
                     "The resource namespace '%s' is invalid: no preview features are defined "
-                    "in it. GET /subscriptions/{subscriptionId}/providers/Microsoft.Features/"
-                    "features lists the features there are.",
-                    ns);
+                    "in it. %s lists the features there are.",
+                    ns,
+                    admin ? "GET /admin/features"
+                          : "GET /subscriptions/{subscriptionId}/providers/Microsoft.Features/"
+                            "features");
     else
         reply_error(rp, ERR_FEATURE_NOT_FOUND, "featureName",
-                    "The feature '%s' could not be found in namespace '%s'. GET "
-                    "/subscriptions/{subscriptionId}/providers/Microsoft.Features/providers/%s/"
-                    "features lists its features.",
-                    name, ns, ns);
+                    "The feature '%s' could not be found in namespace '%s'. %s lists the "
+                    "features there are.",
+                    name, ns,
+                    admin ? "GET /admin/features"
+                          : "GET /subscriptions/{subscriptionId}/providers/Microsoft.Features/"
+                            "features");
 }
 
 /* --- JSON ------------------------------------------------------------------ */
@@ -442,7 +449,7 @@ static void feature_change(struct req *rq, struct reply *rp, struct feature_chan
         reply_error(rp, ERR_SUBSCRIPTION_NOT_FOUND, "subscriptionId",
                     "The subscription '%s' could not be found.", t->sub);
     else if (t->outcome == FEATURE_MISSING)
-        feature_reply_missing(rp, t->missing, t->ns_in, t->name_in);
+        feature_reply_missing(rq, rp, t->missing, t->ns_in, t->name_in);
     else if (t->outcome == FEATURE_NOT_PENDING)
         reply_error(rp, ERR_FEATURE_NOT_PENDING, NULL,
                     "The registration of subscription '%s' for feature '%s/%s' is %s, not "
@@ -534,7 +541,7 @@ void api_feature_get(struct req *rq, struct reply *rp)
         db_release(rq->app->db, c);
     }
     if (st == DB_OK && missing != FEATURE_FOUND)
-        feature_reply_missing(rp, missing, ns, name);
+        feature_reply_missing(rq, rp, missing, ns, name);
     else if (st == DB_NOT_FOUND)
         reply_json(rp, 200, feature_result_json(sub, f.namespace_, f.name, "NotRegistered", NULL));
     else if (st != DB_OK)
@@ -608,7 +615,7 @@ static void feature_reply_sub_list(struct req *rq, struct reply *rp, const char 
         goto out;
     }
     if (!known) {
-        feature_reply_missing(rp, FEATURE_NO_NAMESPACE, ns, NULL);
+        feature_reply_missing(rq, rp, FEATURE_NO_NAMESPACE, ns, NULL);
         goto out;
     }
     json_t *value = json_array();
@@ -746,7 +753,7 @@ void api_feature_def_get(struct req *rq, struct reply *rp)
     if (st != DB_OK)
         reply_db_error(rp, rq, st);
     else if (missing != FEATURE_FOUND)
-        feature_reply_missing(rp, missing, ns, name);
+        feature_reply_missing(rq, rp, missing, ns, name);
     else
         reply_json(rp, 200, feature_def_json(&f));
     db_feature_free(&f);
@@ -882,7 +889,7 @@ void api_feature_reg_get(struct req *rq, struct reply *rp)
     if (st == DB_OK)
         st = feature_find(c, ns, name, &f, &missing);
     if (st == DB_OK && missing != FEATURE_FOUND) {
-        feature_reply_missing(rp, missing, ns, name);
+        feature_reply_missing(rq, rp, missing, ns, name);
         goto out;
     }
     if (st == DB_OK)

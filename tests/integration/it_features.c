@@ -1062,8 +1062,10 @@ static void test_webhook_replicas(void **state)
         recv_start();
     recv_reset();
     snprintf(hook, sizeof hook, "http://127.0.0.1:%u/replicas", rcv.port);
-    /* Events are written while only one daemon runs, but the receiver is
-     * away (port closed) so they wait for both. */
+    /* The second daemon starts while the receiver listens (so that it
+     * cannot be given the receiver's port); then the receiver goes away,
+     * the events are written and fail, and both daemons retry them. */
+    assert_int_equal(itest_daemon_start(&g.d2, g.conninfo, &daemon_opts), 0);
     recv_stop();
     for (int i = 0; i < NSUBS; i++) {
         char sub[37];
@@ -1071,7 +1073,10 @@ static void test_webhook_replicas(void **state)
         make_subscription(sub, hook, tok);
         expect_change(sub, NS, AN, "/register", tok, NULL, "Pending", 1);
     }
-    assert_int_equal(itest_daemon_start(&g.d2, g.conninfo, &daemon_opts), 0);
+    long long failed = wait_for(NSUBS, 15000,
+                                "SELECT count(*) FROM outbox WHERE subscription_id::text LIKE "
+                                "'b1000000-%' AND attempts >= 1");
+    assert_int_equal(failed, NSUBS);
     recv_start();
     long long v = wait_for(NSUBS, 20000,
                            "SELECT count(*) FROM outbox WHERE subscription_id::text LIKE "

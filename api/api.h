@@ -51,5 +51,18 @@ void api_catalog_skus_list(struct req *rq, struct reply *rp);
 
 /* api/eligibility.c — checkAcceleratedNetworkingEligibility */
 void api_elig_check(struct req *rq, struct reply *rp);
+/* api/feature.c — preview features (Microsoft.Features) and operator decisions */
+void api_feature_register(struct req *rq, struct reply *rp);
+void api_feature_unregister(struct req *rq, struct reply *rp);
+void api_feature_get(struct req *rq, struct reply *rp);
+void api_feature_list(struct req *rq, struct reply *rp);
+void api_feature_list_all(struct req *rq, struct reply *rp);
+void api_feature_def_put(struct req *rq, struct reply *rp);
+void api_feature_def_get(struct req *rq, struct reply *rp);
+void api_feature_def_list(struct req *rq, struct reply *rp);
+void api_feature_reg_list(struct req *rq, struct reply *rp);
+void api_feature_reg_get(struct req *rq, struct reply *rp);
+void api_feature_reg_approve(struct req *rq, struct reply *rp);
+void api_feature_reg_reject(struct req *rq, struct reply *rp);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "common/util.h"
 #include "service/metrics.h"
+#include "service/outbox.h"
 
 DB_STMT(api_health_ping_q, "SELECT 1");
 
@@ -30,5 +31,6 @@ void api_metrics_get(struct req *rq, struct reply *rp)
 {
     struct buf out = {0};
     metrics_render(rq->app->metrics, rq->app->db, &out);
+    outbox_metrics_render(&out);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", out.data);
 }

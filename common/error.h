@@ -27,6 +27,7 @@
     X(ERR_INVALID_REQUEST_CONTENT, "InvalidRequestContent", 400)                \
     X(ERR_INVALID_RESOURCE_NAME, "InvalidResourceName", 400)                    \
     X(ERR_INVALID_RESOURCE_REFERENCE, "InvalidResourceReference", 400)          \
+    X(ERR_INVALID_RESOURCE_NAMESPACE, "InvalidResourceNamespace", 400)          \
     X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)               \
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
     ERR_TABLE_ELIGIBILITY(X)                                                    \
@@ -36,12 +37,14 @@
     X(ERR_RESOURCE_NOT_FOUND, "ResourceNotFound", 404)                          \
     X(ERR_RESOURCE_GROUP_NOT_FOUND, "ResourceGroupNotFound", 404)               \
     X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
+    X(ERR_FEATURE_NOT_FOUND, "FeatureNotFound", 404)                            \
     X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
     X(ERR_CONFLICT, "Conflict", 409)                                            \
     X(ERR_INVALID_RESOURCE_GROUP_LOCATION, "InvalidResourceGroupLocation", 409) \
     X(ERR_READ_ONLY_DISABLED_SUBSCRIPTION, "ReadOnlyDisabledSubscription", 409) \
     X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
     X(ERR_LOCATION_IN_USE, "LocationInUse", 409)                                \
+    X(ERR_FEATURE_NOT_PENDING, "FeatureRegistrationNotPending", 409)            \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
     X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \
     X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                  \

@@ -107,6 +107,8 @@ void buf_appendf(struct buf *b, const char *fmt, ...)
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
         b->len += (size_t)n;
     }
+    /* Nothing formatted (or an error): still a terminated string. */
+    b->data[b->len] = '\0';
     va_end(ap);
 }
 

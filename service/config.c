@@ -56,6 +56,20 @@ static const struct cfg_setting {
      "seconds to let in-flight requests finish on SIGTERM/SIGINT"},
     {"ACCELNET_DB_WAIT", "db-wait", CFG_UINT, offsetof(struct config, db_wait_s), "30", 0, 3600,
      "seconds to wait for PostgreSQL at start-up before giving up"},
+    {"ACCELNET_OUTBOX_POLL_MS", "outbox-poll-ms", CFG_UINT, offsetof(struct config, outbox_poll_ms),
+     "1000", 10, 600000, "how often the webhook outbox looks for events that are due"},
+    {"ACCELNET_OUTBOX_RETRY_BASE_MS", "outbox-retry-base-ms", CFG_UINT,
+     offsetof(struct config, outbox_retry_base_ms), "10000", 10, 3600000,
+     "delay before the first retry of a failed webhook delivery; it doubles with each "
+     "failure (with jitter)"},
+    {"ACCELNET_OUTBOX_RETRY_MAX_MS", "outbox-retry-max-ms", CFG_UINT,
+     offsetof(struct config, outbox_retry_max_ms), "3600000", 10, 86400000,
+     "longest delay between two webhook delivery attempts"},
+    {"ACCELNET_OUTBOX_TIMEOUT_MS", "outbox-timeout-ms", CFG_UINT,
+     offsetof(struct config, outbox_timeout_ms), "10000", 100, 300000,
+     "time allowed for one webhook delivery (connect and response)"},
+    {"ACCELNET_OUTBOX_EXPIRY", "outbox-expiry", CFG_UINT, offsetof(struct config, outbox_expiry_s),
+     "86400", 1, 2592000, "seconds after which an undelivered webhook event is given up"},
 };
 #define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
 

@@ -26,6 +26,12 @@ struct config {
     unsigned long max_body_bytes;     /* ACCELNET_MAX_BODY_BYTES, --max-body-bytes */
     unsigned shutdown_grace_s;        /* ACCELNET_SHUTDOWN_GRACE, --shutdown-grace */
     unsigned db_wait_s;               /* ACCELNET_DB_WAIT, --db-wait */
+    /* The webhook outbox (service/outbox.c). */
+    unsigned outbox_poll_ms;       /* ACCELNET_OUTBOX_POLL_MS, --outbox-poll-ms */
+    unsigned outbox_retry_base_ms; /* ACCELNET_OUTBOX_RETRY_BASE_MS, --outbox-retry-base-ms */
+    unsigned outbox_retry_max_ms;  /* ACCELNET_OUTBOX_RETRY_MAX_MS, --outbox-retry-max-ms */
+    unsigned outbox_timeout_ms;    /* ACCELNET_OUTBOX_TIMEOUT_MS, --outbox-timeout-ms */
+    unsigned outbox_expiry_s;      /* ACCELNET_OUTBOX_EXPIRY, --outbox-expiry */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };

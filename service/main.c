@@ -18,6 +18,7 @@
 #include "service/config.h"
 #include "service/http.h"
 #include "service/metrics.h"
+#include "service/outbox.h"
 #include "service/routes.h"
 
 static const char *main_getenv(const char *name)
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
     struct db_pool *pool = NULL;
     struct metrics *metrics = NULL;
     struct http_server *srv = NULL;
+    struct outbox *outbox = NULL;
 
     log_set_program("accelnetd");
     switch (config_parse(&cfg, argc, argv, main_getenv, err, sizeof(err))) {
@@ -118,6 +120,11 @@ int main(int argc, char **argv)
                        cfg.db_statement_timeout_ms);
     if (auth_bootstrap(pool, cfg.admin_token, cfg.admin_token_file) != 0)
         goto out;
+    /* Before the HTTP threads: it initialises libcurl, which is not
+     * thread-safe to do while others may use it. */
+    outbox = outbox_start(pool, &cfg);
+    if (!outbox)
+        goto out;
     metrics = metrics_new(routes, routes_count);
     struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics};
     srv = http_start(&app, routes, routes_count, err, sizeof(err));
@@ -153,6 +160,8 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     http_stop(srv);
+    /* After the requests (which may queue events), before the pool. */
+    outbox_stop(outbox);
     metrics_free(metrics);
     db_pool_free(pool);
     if (rc == 0)

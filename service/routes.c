@@ -5,6 +5,8 @@
 #define SUB     "/subscriptions/{subscriptionId}"
 #define ADM_SUB "/admin/subscriptions/{subscriptionId}"
 #define ADM_CAT "/admin/catalog"
+#define FEAT    SUB "/providers/Microsoft.Features/providers/{resourceProviderNamespace}/features"
+#define ADM_REG "/admin/featureRegistrations/{subscriptionId}/{namespace}/{featureName}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -42,6 +44,14 @@ const struct route routes[] = {
     {"PUT",    ADM_CAT "/osImages/{imageKey}",           api_catalog_os_image_put,        AUTH_ADMIN,        0},
     {"GET",    ADM_CAT "/osImages/{imageKey}",           api_catalog_os_image_get,        AUTH_ADMIN,        0},
     {"DELETE", ADM_CAT "/osImages/{imageKey}",           api_catalog_os_image_delete,     AUTH_ADMIN,        0},
+    /* admin: preview features and the decisions on registrations */
+    {"GET",    "/admin/features",                        api_feature_def_list,            AUTH_ADMIN,        0},
+    {"PUT",    "/admin/features/{namespace}/{featureName}", api_feature_def_put,          AUTH_ADMIN,        0},
+    {"GET",    "/admin/features/{namespace}/{featureName}", api_feature_def_get,          AUTH_ADMIN,        0},
+    {"GET",    "/admin/featureRegistrations",            api_feature_reg_list,            AUTH_ADMIN,        0},
+    {"GET",    ADM_REG,                                  api_feature_reg_get,             AUTH_ADMIN,        0},
+    {"POST",   ADM_REG "/approve",                       api_feature_reg_approve,         AUTH_ADMIN,        0},
+    {"POST",   ADM_REG "/reject",                        api_feature_reg_reject,          AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
     {"GET",    SUB,                                      api_subscription_get,            AUTH_SUBSCRIPTION, 0},
@@ -53,6 +63,11 @@ const struct route routes[] = {
     {"GET",    SUB "/providers/Microsoft.Compute/skus",  api_catalog_skus_list,           AUTH_SUBSCRIPTION, 0},
     {"POST",   SUB "/providers/Microsoft.Network/locations/{location}/checkAcceleratedNetworkingEligibility",
                                                          api_elig_check,                  AUTH_SUBSCRIPTION, ROUTE_READ},
+    {"GET",    SUB "/providers/Microsoft.Features/features", api_feature_list_all,        AUTH_SUBSCRIPTION, 0},
+    {"GET",    FEAT,                                     api_feature_list,                AUTH_SUBSCRIPTION, 0},
+    {"GET",    FEAT "/{featureName}",                    api_feature_get,                 AUTH_SUBSCRIPTION, 0},
+    {"POST",   FEAT "/{featureName}/register",           api_feature_register,            AUTH_SUBSCRIPTION, 0},
+    {"POST",   FEAT "/{featureName}/unregister",         api_feature_unregister,          AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

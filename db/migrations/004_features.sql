@@ -46,10 +46,16 @@ CREATE TABLE outbox (
     attempts        integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     expires_at      timestamptz NOT NULL,
-    -- a worker's claim: taken with FOR UPDATE SKIP LOCKED and a lease
+    -- a worker's claim: taken with FOR UPDATE SKIP LOCKED and a lease; a
+    -- replica that dies mid-delivery leaves a lease that simply runs out
     leased_until    timestamptz,
+    lease_owner     text,
+    last_attempt_at timestamptz,
     delivered_at    timestamptz,
+    -- set when expires_at passed before a delivery succeeded: given up
+    expired_at      timestamptz,
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_due ON outbox (next_attempt_at)
+    WHERE delivered_at IS NULL AND expired_at IS NULL;

@@ -120,6 +120,11 @@ static void test_defaults(void **state)
     assert_int_equal(r.cfg.max_body_bytes, 1048576);
     assert_int_equal(r.cfg.shutdown_grace_s, 30);
     assert_int_equal(r.cfg.db_wait_s, 30);
+    assert_int_equal(r.cfg.outbox_poll_ms, 1000);
+    assert_int_equal(r.cfg.outbox_retry_base_ms, 10000);
+    assert_int_equal(r.cfg.outbox_retry_max_ms, 3600000);
+    assert_int_equal(r.cfg.outbox_timeout_ms, 10000);
+    assert_int_equal(r.cfg.outbox_expiry_s, 86400);
     config_free(&r.cfg);
     /* config_free zeroes, so a second call is harmless. */
     assert_null(r.cfg.database_url);
@@ -300,6 +305,16 @@ static void test_usage_lists_every_setting(void **state)
         "--shutdown-grace",
         "ACCELNET_DB_WAIT",
         "--db-wait",
+        "ACCELNET_OUTBOX_POLL_MS",
+        "--outbox-poll-ms",
+        "ACCELNET_OUTBOX_RETRY_BASE_MS",
+        "--outbox-retry-base-ms",
+        "ACCELNET_OUTBOX_RETRY_MAX_MS",
+        "--outbox-retry-max-ms",
+        "ACCELNET_OUTBOX_TIMEOUT_MS",
+        "--outbox-timeout-ms",
+        "ACCELNET_OUTBOX_EXPIRY",
+        "--outbox-expiry",
         "--help",
         "--version",
         "127.0.0.1:8443",

@@ -38,6 +38,7 @@
     X(ERR_RESOURCE_GROUP_NOT_FOUND, "ResourceGroupNotFound", 404)               \
     X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
     X(ERR_FEATURE_NOT_FOUND, "FeatureNotFound", 404)                            \
+    X(ERR_NIC_NOT_FOUND, "NicNotFound", 404)                                    \
     X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
     X(ERR_CONFLICT, "Conflict", 409)                                            \
     X(ERR_INVALID_RESOURCE_GROUP_LOCATION, "InvalidResourceGroupLocation", 409) \
@@ -45,6 +46,8 @@
     X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
     X(ERR_LOCATION_IN_USE, "LocationInUse", 409)                                \
     X(ERR_FEATURE_NOT_PENDING, "FeatureRegistrationNotPending", 409)            \
+    X(ERR_NO_FREE_VIRTUAL_FUNCTION, "NoFreeVirtualFunction", 409)               \
+    X(ERR_STALE_POLICY_GENERATION, "StalePolicyGeneration", 409)                \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
     X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \
     X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                  \

@@ -187,3 +187,31 @@ int util_parse_long(const char *s, long min, long max, long *out)
     *out = v;
     return 0;
 }
+
+int util_parse_hostport(const char *s, char **host, unsigned *port)
+{
+    const char *colon;
+    size_t hlen;
+    long p;
+
+    if (!s || !*s)
+        return -1;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        hlen = (size_t)(close - s - 1);
+        colon = close + 1;
+        s++;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || memchr(s, ':', (size_t)(colon - s)))
+            return -1;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || util_parse_long(colon + 1, 0, 65535, &p) != 0)
+        return -1;
+    *host = util_xstrndup(s, hlen);
+    *port = (unsigned)p;
+    return 0;
+}

@@ -43,4 +43,8 @@ char *util_str_lower(char *s);
 /* Parses a whole decimal number in [min, max]; 0 on success, -1 otherwise. */
 int util_parse_long(const char *s, long min, long max, long *out);
 
+/* Splits "host:port" or "[v6]:port" (port 0-65535); *host is newly
+ * allocated. 0 on success, -1 (nothing allocated) otherwise. */
+int util_parse_hostport(const char *s, char **host, unsigned *port);
+
 #endif

@@ -8,7 +8,7 @@
 
 #include "common/util.h"
 #include "db/db.h"
-#include "service/route.h"
+#include "common/route.h"
 
 struct metrics;
 

@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 #include "db/db.h"
-#include "service/route.h"
+#include "common/route.h"
 
 struct MHD_Connection;
 struct config;

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "service/route.h"
+#include "common/route.h"
 
 extern const struct route routes[];
 extern const size_t routes_count;

@@ -1,4 +1,4 @@
-/* Unit tests for service/route.h: route_find, route_param, route_match_free. */
+/* Unit tests for common/route.h: route_find, route_param, route_match_free. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "service/route.h"
+#include "common/route.h"
 
 /* Distinct handlers so a test can tell which route matched by more than its
  * index. They are never called. */

@@ -1,4 +1,4 @@
-#include "service/route.h"
+#include "common/route.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,9 +3,15 @@
  * Patterns are literal segments and {params}: "/admin/tokens/{tokenId}".
  * Literal segments match case-insensitively (ARM treats "resourceGroups",
  * "providers", "Microsoft.Network" and type names that way); parameters keep
- * the case the client sent. One trailing slash is ignored. */
-#ifndef ACCELNET_SERVICE_ROUTE_H
-#define ACCELNET_SERVICE_ROUTE_H
+ * the case the client sent. One trailing slash is ignored.
+ *
+ * Shared by accelnetd (service/) and accelnet-agent (agent/): each program
+ * defines its own `struct req` and `struct reply` (service/req.h,
+ * agent/http.h), which the handler type only names. The auth and flag values
+ * are accelnetd's; the agent uses AUTH_AGENT and ROUTE_NO_API_VERSION for
+ * every route and keeps its own flags above ROUTE_FLAGS_PROGRAM. */
+#ifndef ACCELNET_COMMON_ROUTE_H
+#define ACCELNET_COMMON_ROUTE_H
 
 #include <stddef.h>
 
@@ -25,8 +31,9 @@ enum route_auth {
 };
 
 enum route_flags {
-    ROUTE_NO_API_VERSION = 1, /* probes and metrics: no api-version parameter */
-    ROUTE_READ = 2,           /* a POST that only reads (allowed on disabled subscriptions) */
+    ROUTE_NO_API_VERSION = 1,       /* probes and metrics: no api-version parameter */
+    ROUTE_READ = 2,                 /* a POST that only reads (allowed on disabled subscriptions) */
+    ROUTE_FLAGS_PROGRAM = 1u << 16, /* this bit and above: a program's own flags */
 };
 
 struct route {

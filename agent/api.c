@@ -1,0 +1,261 @@
+#include "agent/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/proto.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#define V1_ROUTE(method, pattern, handler, flags)                            \
+    {                                                                        \
+        method, pattern, handler, AUTH_AGENT, ROUTE_NO_API_VERSION | (flags) \
+    }
+
+const struct route agent_routes[] = {
+    V1_ROUTE("GET", "/v1/health", agent_api_health, 0),
+    V1_ROUTE("GET", "/v1/nics", agent_api_nics_list, 0),
+    V1_ROUTE("PUT", "/v1/nics/{nicId}", agent_api_nic_put, AGENT_ROUTE_FAULTS),
+    V1_ROUTE("DELETE", "/v1/nics/{nicId}", agent_api_nic_delete, AGENT_ROUTE_FAULTS),
+    V1_ROUTE("PUT", "/v1/nics/{nicId}/policy", agent_api_nic_policy_put, AGENT_ROUTE_FAULTS),
+};
+const size_t agent_routes_count = sizeof(agent_routes) / sizeof(agent_routes[0]);
+
+void agent_health(struct agent *a, struct backend_health *out)
+{
+    pthread_mutex_lock(&a->lock);
+    a->be.ops->health(&a->be, out);
+    pthread_mutex_unlock(&a->lock);
+}
+
+/* The {nicId} parameter, lower-cased into out. 0, or -1 with the reply set. */
+static int api_nic_id(const struct req *rq, struct reply *rp, char out[NIC_ID_LEN])
+{
+    const char *id = agent_req_param(rq, "nicId");
+    if (!proto_uuid_ok(id)) {
+        agent_reply_error(rp, ERR_INVALID_PARAMETER, "nicId",
+                          "'%s' is not a NIC id: use the NIC's resourceGuid (a UUID).",
+                          id ? id : "");
+        return -1;
+    }
+    snprintf(out, NIC_ID_LEN, "%s", id);
+    util_str_lower(out);
+    return 0;
+}
+
+/* The reply for a backend failure other than the expected ones. */
+static void api_backend_error(const struct req *rq, struct reply *rp, const char *what,
+                              const char *why)
+{
+    log_fields(LOGL_ERROR, json_pack("{s:s, s:s, s:s, s:s}", "msg", "backend call failed",
+                                     "request_id", rq->request_id, "call", what, "error", why));
+    agent_reply_error(rp, ERR_INTERNAL, NULL,
+                      "The %s backend could not %s: %s (request id %s). Nothing was changed.",
+                      rq->agent->be.ops->name, what, why, rq->request_id);
+}
+
+static void api_reply_nic(struct reply *rp, unsigned status, const struct nic_entry *e)
+{
+    json_t *j = proto_nic_json(e);
+    if (!j) {
+        agent_reply_error(rp, ERR_INTERNAL, NULL, "Could not render the NIC (out of memory).");
+        return;
+    }
+    agent_reply_json(rp, status, j);
+}
+
+void agent_api_health(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct backend_health h;
+    agent_health(a, &h);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i}", "status", h.ok ? "ok" : "degraded",
+                          "hostName", a->cfg->host_name, "backend", a->be.ops->name, "vfsTotal",
+                          (int)h.vfs_total, "vfsInUse", (int)h.vfs_in_use);
+    if (j && !h.ok)
+        json_object_set_new(j, "detail", json_string(h.detail));
+    agent_reply_json(rp, 200, j);
+}
+
+void agent_api_nics_list(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct nic_entry *list = NULL;
+    size_t n = 0;
+    char why[400] = "";
+    pthread_mutex_lock(&a->lock);
+    enum backend_status st = a->be.ops->inventory(&a->be, &list, &n, why, sizeof(why));
+    pthread_mutex_unlock(&a->lock);
+    if (st != BACKEND_OK) {
+        api_backend_error(rq, rp, "list its NICs", why);
+        return;
+    }
+    json_t *value = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(value, proto_nic_json(&list[i]));
+    nic_entries_free(list, n);
+    agent_reply_json(rp, 200, json_pack("{s:o}", "value", value));
+}
+
+/* The NIC has a VF already: the same attach again (200, with the policy
+ * following the generation rule), or another one (409). Under the lock. */
+static void api_attach_again(struct req *rq, struct reply *rp, struct nic_entry *have,
+                             const struct nic_spec *want)
+{
+    struct agent *a = rq->agent;
+    char why[400] = "";
+    const char *differs = proto_attach_differs(&have->spec, want);
+    if (differs) {
+        agent_reply_error(rp, ERR_CONFLICT, differs,
+                          "NIC %s already has VF %u of %s for VM %s, attached with another %s; "
+                          "detach it first (DELETE /v1/nics/%s).",
+                          have->spec.id, have->vf.index, have->vf.pf, have->spec.vm_id, differs,
+                          have->spec.id);
+        return;
+    }
+    if (proto_generation_rule(have->spec.policy_generation, want->policy_generation) ==
+        PROTO_GEN_NEWER) {
+        enum backend_status st = a->be.ops->set_policy(&a->be, want->id, want->policy_generation,
+                                                       want->policy_rules, why, sizeof(why));
+        if (st != BACKEND_OK) {
+            api_backend_error(rq, rp, "install the policy", why);
+            return;
+        }
+        have->spec.policy_generation = want->policy_generation;
+    }
+    api_reply_nic(rp, 200, have);
+}
+
+void agent_api_nic_put(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct nic_spec want;
+    struct nic_entry have = {0};
+    struct err e = {0};
+    char why[400] = "";
+    char id[NIC_ID_LEN];
+
+    if (api_nic_id(rq, rp, id) != 0)
+        return;
+    if (proto_parse_attach(rq->body, &want, &e) != 0) {
+        agent_reply_error_steal(rp, &e);
+        return;
+    }
+    memcpy(want.id, id, sizeof(want.id));
+
+    pthread_mutex_lock(&a->lock);
+    enum backend_status st = a->be.ops->lookup(&a->be, id, &have);
+    if (st == BACKEND_OK) {
+        api_attach_again(rq, rp, &have, &want);
+        goto out;
+    }
+    struct nic_entry made = {0};
+    st = a->be.ops->attach(&a->be, &want, &made.vf, why, sizeof(why));
+    if (st == BACKEND_NO_FREE_VF) {
+        struct backend_health h;
+        a->be.ops->health(&a->be, &h);
+        agent_reply_error(rp, ERR_NO_FREE_VIRTUAL_FUNCTION, NULL,
+                          "Host %s has no free virtual function: all %u are in use. Detach a NIC "
+                          "or place the VM on another host.",
+                          a->cfg->host_name, h.vfs_total);
+        goto out;
+    }
+    if (st != BACKEND_OK) {
+        api_backend_error(rq, rp, "attach a VF", why);
+        goto out;
+    }
+    made.spec = want; /* borrowed for the reply */
+    api_reply_nic(rp, 201, &made);
+    log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "msg", "VF attached",
+                                    "request_id", rq->request_id, "nic", id, "vm", want.vm_id, "pf",
+                                    made.vf.pf, "vf", (int)made.vf.index, "pci", made.vf.pci));
+out:
+    pthread_mutex_unlock(&a->lock);
+    nic_spec_clear(&have.spec);
+    nic_spec_clear(&want);
+}
+
+void agent_api_nic_policy_put(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct nic_entry have = {0};
+    struct err e = {0};
+    json_t *rules = NULL;
+    long long gen = 0;
+    char why[400] = "";
+    char id[NIC_ID_LEN];
+
+    if (api_nic_id(rq, rp, id) != 0)
+        return;
+    if (proto_parse_policy(rq->body, &gen, &rules, &e) != 0) {
+        agent_reply_error_steal(rp, &e);
+        return;
+    }
+    pthread_mutex_lock(&a->lock);
+    if (a->be.ops->lookup(&a->be, id, &have) != BACKEND_OK) {
+        agent_reply_error(rp, ERR_NIC_NOT_FOUND, "nicId",
+                          "NIC %s has no VF on this host; attach it first (PUT /v1/nics/%s).", id,
+                          id);
+        goto out;
+    }
+    switch (proto_generation_rule(have.spec.policy_generation, gen)) {
+    case PROTO_GEN_OLDER:
+        agent_reply_error(rp, ERR_STALE_POLICY_GENERATION, "generation",
+                          "NIC %s has policy generation %lld installed; generation %lld is "
+                          "older and was not applied.",
+                          id, have.spec.policy_generation, gen);
+        goto out;
+    case PROTO_GEN_EQUAL:
+        break;
+    case PROTO_GEN_NEWER:
+        if (a->be.ops->set_policy(&a->be, id, gen, rules, why, sizeof(why)) != BACKEND_OK) {
+            api_backend_error(rq, rp, "install the policy", why);
+            goto out;
+        }
+        log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:I, s:I, s:i}", "msg", "policy replaced",
+                                        "request_id", rq->request_id, "nic", id, "from_generation",
+                                        (json_int_t)have.spec.policy_generation, "generation",
+                                        (json_int_t)gen, "rules", (int)json_array_size(rules)));
+        have.spec.policy_generation = gen;
+        break;
+    }
+    api_reply_nic(rp, 200, &have);
+out:
+    pthread_mutex_unlock(&a->lock);
+    nic_spec_clear(&have.spec);
+    json_decref(rules);
+}
+
+void agent_api_nic_delete(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct nic_entry have = {0};
+    char why[400] = "";
+    char id[NIC_ID_LEN];
+
+    if (api_nic_id(rq, rp, id) != 0)
+        return;
+    pthread_mutex_lock(&a->lock);
+    if (a->be.ops->lookup(&a->be, id, &have) != BACKEND_OK) {
+        agent_reply_empty(rp, 204);
+        goto out;
+    }
+    enum backend_status st = a->be.ops->detach(&a->be, id, why, sizeof(why));
+    if (st == BACKEND_NOT_FOUND) {
+        agent_reply_empty(rp, 204);
+        goto out;
+    }
+    if (st != BACKEND_OK) {
+        api_backend_error(rq, rp, "detach the VF", why);
+        goto out;
+    }
+    api_reply_nic(rp, 200, &have);
+    log_fields(LOGL_INFO,
+               json_pack("{s:s, s:s, s:s, s:s, s:i}", "msg", "VF detached", "request_id",
+                         rq->request_id, "nic", id, "pf", have.vf.pf, "vf", (int)have.vf.index));
+out:
+    pthread_mutex_unlock(&a->lock);
+    nic_spec_clear(&have.spec);
+}

@@ -1,0 +1,29 @@
+/* api — the agent API's handlers and their route table (notes/ISSUE5.md,
+ * "accelnetd → agent"):
+ *
+ *   GET    /v1/health                health and VF counts
+ *   GET    /v1/nics                  the inventory
+ *   PUT    /v1/nics/{nicId}          attach a VF (201 new, 200 the one it has)
+ *   DELETE /v1/nics/{nicId}          detach (200 with what was detached, 204 if none)
+ *   PUT    /v1/nics/{nicId}/policy   replace the policy (the generation rule)
+ *
+ * This is the protocol layer: it validates, makes every call idempotent by
+ * NIC id and applies the generation rule, then calls the backend only for a
+ * real change, holding the agent's lock from the lookup to the change. */
+#ifndef ACCELNET_AGENT_API_H
+#define ACCELNET_AGENT_API_H
+
+#include <stddef.h>
+
+#include "agent/http.h"
+
+extern const struct route agent_routes[];
+extern const size_t agent_routes_count;
+
+void agent_api_health(struct req *rq, struct reply *rp);
+void agent_api_nics_list(struct req *rq, struct reply *rp);
+void agent_api_nic_put(struct req *rq, struct reply *rp);
+void agent_api_nic_delete(struct req *rq, struct reply *rp);
+void agent_api_nic_policy_put(struct req *rq, struct reply *rp);
+
+#endif

@@ -1,0 +1,51 @@
+/* proto — the agent API's JSON, as notes/ISSUE5.md defines it: validating
+ * the attach and policy bodies (every problem reported with its JSON path),
+ * rendering the NIC object, and the two rules the protocol layer applies
+ * before it calls a backend — the policy generation rule and what makes a
+ * repeated attach "the same". Pure functions: no I/O, no locks. */
+#ifndef ACCELNET_AGENT_PROTO_H
+#define ACCELNET_AGENT_PROTO_H
+
+#include <jansson.h>
+
+#include "agent/nic.h"
+#include "common/error.h"
+
+/* The most rules one policy may carry (both stages, default rules included). */
+#define PROTO_MAX_RULES 4096
+
+/* 1 when s is a UUID (any case). */
+int proto_uuid_ok(const char *s);
+
+/* Parses the body of PUT /v1/nics/{nicId} into spec (everything but spec->id).
+ * Returns 0, or -1 with e set (InvalidRequestContent, one detail per problem);
+ * spec then holds nothing to free. The rules are stored in canonical form
+ * (enum values in the protocol's case, only the protocol's members). */
+int proto_parse_attach(const json_t *body, struct nic_spec *spec, struct err *e);
+/* Parses the body of PUT /v1/nics/{nicId}/policy. 0 with *rules (a new
+ * reference, canonical form) and *generation, or -1 with e set. */
+int proto_parse_policy(const json_t *body, long long *generation, json_t **rules, struct err *e);
+
+/* The canonical attach body for spec (what proto_parse_attach accepts back).
+ * A new reference. */
+json_t *proto_attach_json(const struct nic_spec *spec);
+/* The NIC object: {"nicId", "vmId", "macAddress", "policyGeneration", "vf":
+ * {"pf", "vfIndex", "pciAddress", "representor", "driver", "vendorId",
+ * "deviceId"}}. A new reference. */
+json_t *proto_nic_json(const struct nic_entry *e);
+
+/* The generation rule: an offered policy generation against the installed one. */
+enum proto_generation {
+    PROTO_GEN_OLDER, /* refuse: 409 StalePolicyGeneration, nothing changes */
+    PROTO_GEN_EQUAL, /* 200, nothing changes */
+    PROTO_GEN_NEWER, /* install it */
+};
+enum proto_generation proto_generation_rule(long long installed, long long offered);
+
+/* A repeated attach of a NIC that has a VF is the same attach when it names
+ * the same VM, MAC, addresses, segment and rate limit (the policy follows the
+ * generation rule instead). NULL when it is, else the JSON name of the first
+ * member that differs (static). */
+const char *proto_attach_differs(const struct nic_spec *have, const struct nic_spec *want);
+
+#endif

@@ -441,7 +441,64 @@ static void env_free(struct envlist *e)
     e->n = 0;
 }
 
+/* Forks and execs bin with argv and envv in cwd, stdout and stderr going to
+ * d->log_path; registers the child. 0, or -1. */
+static int spawn_logged(struct itest_daemon *d, const char *bin, char **argv, char **envv,
+                        const char *cwd)
+{
+    int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (logfd < 0) {
+        fprintf(stderr, "itest: %s: %s\n", d->log_path, strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "itest: fork: %s\n", strerror(errno));
+        close(logfd);
+        return -1;
+    }
+    if (pid == 0) {
+        /* Only async-signal-safe calls from here on. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        if (chdir(cwd) != 0)
+            _exit(126);
+        execve(bin, argv, envv);
+        static const char msg[] = "itest: cannot execute ";
+        ssize_t w = write(2, msg, sizeof msg - 1);
+        w = write(2, bin, strlen(bin));
+        w = write(2, "\n", 1);
+        (void)w;
+        _exit(127);
+    }
+    close(logfd);
+    d->pid = pid;
+    registry_add(pid);
+    return 0;
+}
+
 static unsigned daemon_counter;
+
+/* What a started process is called in messages. */
+static const char *daemon_name(const struct itest_daemon *d)
+{
+    return d->program[0] ? d->program : "accelnetd";
+}
 
 int itest_daemon_spawn(struct itest_daemon *d, const char *conninfo,
                        const struct itest_daemon_opts *opts)
@@ -451,6 +508,7 @@ int itest_daemon_spawn(struct itest_daemon *d, const char *conninfo,
     if (opts == NULL)
         opts = &no_opts;
     memset(d, 0, sizeof *d);
+    snprintf(d->program, sizeof d->program, "accelnetd");
     d->plain_http = opts->plain_http;
     d->port = itest_free_port();
     if (d->port == 0) {
@@ -501,52 +559,7 @@ int itest_daemon_spawn(struct itest_daemon *d, const char *conninfo,
         argv[i + 1] = (char *)opts->argv[i];
     argv[nargs + 1] = NULL;
 
-    int rc = -1;
-    int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (logfd < 0) {
-        fprintf(stderr, "itest: %s: %s\n", d->log_path, strerror(errno));
-        goto out;
-    }
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "itest: fork: %s\n", strerror(errno));
-        close(logfd);
-        goto out;
-    }
-    if (pid == 0) {
-        /* Only async-signal-safe calls from here on. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, 0);
-        dup2(logfd, 1);
-        dup2(logfd, 2);
-        if (chdir(tmp) != 0)
-            _exit(126);
-        execve(bin, argv, env.v);
-        static const char msg[] = "itest: cannot execute ";
-        ssize_t w = write(2, msg, sizeof msg - 1);
-        w = write(2, bin, strlen(bin));
-        w = write(2, "\n", 1);
-        (void)w;
-        _exit(127);
-    }
-    close(logfd);
-    d->pid = pid;
-    registry_add(pid);
-    rc = 0;
-out:
+    int rc = spawn_logged(d, bin, argv, env.v, tmp);
     free(argv);
     free(bin);
     env_free(&env);
@@ -725,24 +738,158 @@ int itest_daemon_stop(struct itest_daemon *d, int timeout_ms)
         return -1;
     if (daemon_poll_exit(d)) {
         int rc = decode_status(d->wait_status);
-        fprintf(stderr, "itest: accelnetd (pid %ld) had already exited (status %d)\n", (long)d->pid,
-                rc);
+        fprintf(stderr, "itest: %s (pid %ld) had already exited (status %d)\n", daemon_name(d),
+                (long)d->pid, rc);
         itest_daemon_log_tail(d, 30);
         return rc;
     }
     kill(d->pid, SIGTERM);
     int rc = itest_daemon_wait_exit(d, timeout_ms);
     if (rc < 0) {
-        fprintf(stderr, "itest: accelnetd (pid %ld) still running %d ms after SIGTERM: SIGKILL\n",
-                (long)d->pid, timeout_ms);
+        fprintf(stderr, "itest: %s (pid %ld) still running %d ms after SIGTERM: SIGKILL\n",
+                daemon_name(d), (long)d->pid, timeout_ms);
         itest_daemon_kill(d);
         rc = -1;
     }
     if (rc != 0) {
-        fprintf(stderr, "itest: accelnetd (pid %ld) stopped with status %d\n", (long)d->pid, rc);
+        fprintf(stderr, "itest: %s (pid %ld) stopped with status %d\n", daemon_name(d),
+                (long)d->pid, rc);
         itest_daemon_log_tail(d, 30);
     }
     return rc;
+}
+
+/* --- host agents ----------------------------------------------------------- */
+
+static unsigned agent_counter;
+
+int itest_agent_spawn(struct itest_daemon *d, const struct itest_agent_opts *opts)
+{
+    itest_init();
+    memset(d, 0, sizeof *d);
+    snprintf(d->program, sizeof d->program, "accelnet-agent");
+    if (opts == NULL || opts->controller == NULL) {
+        fprintf(stderr, "itest_agent_spawn: opts->controller is required\n");
+        return -1;
+    }
+    d->plain_http = opts->plain_http;
+    d->port = opts->port ? opts->port : itest_free_port();
+    if (d->port == 0) {
+        fprintf(stderr, "itest: no free port on 127.0.0.1\n");
+        return -1;
+    }
+    snprintf(d->url, sizeof d->url, "%s://127.0.0.1:%u", d->plain_http ? "http" : "https", d->port);
+    const char *tmp = itest_env("ACCELNET_TEST_TMP");
+    unsigned n = ++agent_counter;
+    snprintf(d->log_path, sizeof d->log_path, "%s/%s-%ld-a%u.log", tmp,
+             program_invocation_short_name, (long)getpid(), n);
+    if (opts->state_dir != NULL)
+        snprintf(d->state_dir, sizeof d->state_dir, "%s", opts->state_dir);
+    else
+        snprintf(d->state_dir, sizeof d->state_dir, "%s/%s-%ld-a%u.state", tmp,
+                 program_invocation_short_name, (long)getpid(), n);
+    snprintf(d->token_file, sizeof d->token_file, "%.480s/callback-token", d->state_dir);
+
+    struct envlist env = {0};
+    env_put(&env, "PATH=/usr/local/bin:/usr/bin:/bin");
+    env_pass(&env, "PATH");
+    env_pass(&env, "ASAN_OPTIONS");
+    env_pass(&env, "UBSAN_OPTIONS");
+    env_pass(&env, "LSAN_OPTIONS");
+    env_putf(&env, "ACCELNET_AGENT_CONTROLLER=%s", opts->controller);
+    env_putf(&env, "ACCELNET_AGENT_TOKEN=%s", opts->token ? opts->token : ITEST_AGENT_TOKEN);
+    if (opts->host_name != NULL)
+        env_putf(&env, "ACCELNET_AGENT_HOST_NAME=%s", opts->host_name);
+    else
+        env_putf(&env, "ACCELNET_AGENT_HOST_NAME=itest-host-%u", n);
+    env_putf(&env, "ACCELNET_AGENT_LOCATION=%s", opts->location ? opts->location : "westeurope");
+    env_putf(&env, "ACCELNET_AGENT_LISTEN=127.0.0.1:%u", d->port);
+    env_putf(&env, "ACCELNET_AGENT_STATE_DIR=%s", d->state_dir);
+    env_putf(&env, "ACCELNET_AGENT_CA_FILE=%s", itest_env("ACCELNET_TEST_TLS_CERT"));
+    if (opts->plain_http) {
+        env_put(&env, "ACCELNET_AGENT_INSECURE_HTTP=1");
+    } else {
+        env_putf(&env, "ACCELNET_AGENT_TLS_CERT=%s", itest_env("ACCELNET_TEST_TLS_CERT"));
+        env_putf(&env, "ACCELNET_AGENT_TLS_KEY=%s", itest_env("ACCELNET_TEST_TLS_KEY"));
+    }
+    env_put(&env, "ACCELNET_AGENT_LOG_LEVEL=debug");
+    for (const char *const *p = opts->env; p != NULL && *p != NULL; p++)
+        env_put(&env, *p);
+
+    char *bin = xasprintf("%s/accelnet-agent", itest_env("ACCELNET_TEST_BIN"));
+    size_t nargs = 0;
+    for (const char *const *p = opts->argv; p != NULL && *p != NULL; p++)
+        nargs++;
+    char **argv = xrealloc(NULL, (nargs + 2) * sizeof argv[0]);
+    argv[0] = bin;
+    for (size_t i = 0; i < nargs; i++)
+        argv[i + 1] = (char *)opts->argv[i];
+    argv[nargs + 1] = NULL;
+    int rc = spawn_logged(d, bin, argv, env.v, tmp);
+    free(argv);
+    free(bin);
+    env_free(&env);
+    return rc;
+}
+
+int itest_agent_wait_ready(struct itest_daemon *d, int timeout_ms)
+{
+    if (timeout_ms <= 0)
+        timeout_ms = 20000;
+    long long deadline = itest_now_ms() + timeout_ms;
+    struct itest_resp r = {0};
+    int ok = 0;
+    for (;;) {
+        if (daemon_poll_exit(d)) {
+            fprintf(stderr,
+                    "itest: accelnet-agent (pid %ld) exited with status %d before it "
+                    "was ready\n",
+                    (long)d->pid, decode_status(d->wait_status));
+            break;
+        }
+        if (d->token[0] == '\0') {
+            /* Written (atomically) before the agent serves. */
+            FILE *f = fopen(d->token_file, "r");
+            if (f != NULL) {
+                if (fgets(d->token, sizeof d->token, f) == NULL)
+                    d->token[0] = '\0';
+                fclose(f);
+                d->token[strcspn(d->token, "\r\n")] = '\0';
+            }
+        }
+        if (d->token[0] != '\0') {
+            struct itest_req rq = {.method = "GET", .path = "/v1/health", .timeout_ms = 2000};
+            itest_resp_free(&r);
+            if (itest_do(d, &rq, &r) == 0 && r.status == 200) {
+                ok = 1;
+                break;
+            }
+        }
+        if (itest_now_ms() >= deadline) {
+            fprintf(stderr, "itest: accelnet-agent (pid %ld) not ready after %d ms (last: %s)\n",
+                    (long)d->pid, timeout_ms,
+                    r.status      ? itest_resp_str(&r)
+                    : d->token[0] ? r.error
+                                  : "no callback token");
+            break;
+        }
+        itest_sleep_ms(50);
+    }
+    itest_resp_free(&r);
+    if (!ok)
+        itest_daemon_log_tail(d, 40);
+    return ok ? 0 : -1;
+}
+
+int itest_agent_start(struct itest_daemon *d, const struct itest_agent_opts *opts)
+{
+    if (itest_agent_spawn(d, opts) != 0)
+        return -1;
+    if (itest_agent_wait_ready(d, opts->ready_timeout_ms) != 0) {
+        itest_daemon_kill(d);
+        return -1;
+    }
+    return 0;
 }
 
 /* --- HTTP ------------------------------------------------------------------ */

@@ -5,7 +5,7 @@
  *
  * tests/run.sh sets up what these helpers need and exports it:
  *
- *   ACCELNET_TEST_BIN       directory with accelnetd (absolute)
+ *   ACCELNET_TEST_BIN       directory with accelnetd and accelnet-agent (absolute)
  *   ACCELNET_TEST_PGHOST    PostgreSQL socket directory
  *   ACCELNET_TEST_PGPORT    PostgreSQL port
  *   ACCELNET_TEST_PGUSER    superuser (postgres)
@@ -85,7 +85,10 @@ struct itest_daemon {
     char url[64];         /* "https://127.0.0.1:PORT" (or http://) */
     char log_path[512];   /* the daemon's stdout and stderr */
     char token_file[512]; /* ACCELNET_ADMIN_TOKEN_FILE */
-    char token[256];      /* admin token used by default ("" when unknown) */
+    char token[256];      /* admin token used by default ("" when unknown); for an
+                             agent: its callback token */
+    char program[32];     /* "accelnetd" or "accelnet-agent" (for messages) */
+    char state_dir[480];  /* an agent's --state-dir */
 };
 
 /* A free port on 127.0.0.1 (bind to port 0, read it, close); 0 on error. */
@@ -120,6 +123,39 @@ void itest_daemon_log_tail(const struct itest_daemon *d, int lines);
 char *itest_daemon_log(const struct itest_daemon *d);
 /* 1 when a TCP connection to 127.0.0.1:port is refused. */
 int itest_port_refuses(unsigned port);
+
+/* --- host agents ----------------------------------------------------------- */
+
+/* The agent token the agents get unless told otherwise (what accelnetd would
+ * have issued with POST /admin/tokens {"role":"agent"}). */
+#define ITEST_AGENT_TOKEN "itest-agent-token-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+struct itest_agent_opts {
+    int plain_http;         /* --insecure-http instead of the test certificate */
+    const char *controller; /* --controller (required): accelnetd's URL */
+    const char *token;      /* --token; NULL = ITEST_AGENT_TOKEN */
+    const char *host_name;  /* --host-name; NULL = "itest-host-<n>" */
+    const char *location;   /* --location; NULL = "westeurope" */
+    /* --state-dir; NULL = a new directory under ACCELNET_TEST_TMP. Pass an
+     * earlier agent's d->state_dir to restart it with what it had. */
+    const char *state_dir;
+    unsigned port;           /* 0 = a free port */
+    const char *const *argv; /* extra flags, NULL-terminated (--pf, --test-...) */
+    /* Extra environment, NULL-terminated, as for daemons. */
+    const char *const *env;
+    int ready_timeout_ms; /* itest_agent_start(); 0 = 20000 */
+};
+
+/* Forks and execs ACCELNET_TEST_BIN/accelnet-agent (clean environment, log
+ * level debug, --ca-file the test certificate) without waiting for it. The
+ * agent is an itest_daemon: stop, kill, logs and itest_do work the same. 0,
+ * or -1. */
+int itest_agent_spawn(struct itest_daemon *d, const struct itest_agent_opts *opts);
+/* Waits until the agent has written its callback token (then d->token) and
+ * GET /v1/health with it answers 200. 0, or -1 after printing the log tail. */
+int itest_agent_wait_ready(struct itest_daemon *d, int timeout_ms);
+/* spawn + wait_ready. */
+int itest_agent_start(struct itest_daemon *d, const struct itest_agent_opts *opts);
 
 /* --- HTTP ------------------------------------------------------------------ */
 

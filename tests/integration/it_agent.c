@@ -1,0 +1,1103 @@
+/* it_agent — the REAL bin/accelnet-agent (sim backend) on loopback, over
+ * plain HTTP and HTTPS with the test certificate: the whole agent API of
+ * notes/ISSUE5.md (attach with the VF chosen and idempotent repeats,
+ * inventory, policy replacement and the generation rule, detach, VF
+ * exhaustion, validation), the callback-token authentication, restarts with
+ * the same --state-dir, SIGTERM with a call in flight, the test-only fault
+ * injection flags, bad settings, and the agent → accelnetd side
+ * (registration and heartbeat bodies, re-registration on 404, serving while
+ * accelnetd is down).
+ *
+ * accelnetd's /admin/hosts endpoints are being written on another branch, so
+ * the agent's --controller here is CONTROLLER STAND-IN: a tiny loopback HTTP
+ * receiver in this file that records every call and answers as ISSUE5.md
+ * says accelnetd will. Once the hosts branch lands, the registration tests
+ * move to a real accelnetd. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "tests/integration/itest.h"
+
+/* --- the controller stand-in -------------------------------------------------- */
+
+#define STANDIN_MAX_CALLS 4096
+
+struct standin_call {
+    char method[8];
+    char path[256];
+    char api_version[32];
+    char auth[256];
+    json_t *body;
+    long long at_ms;
+};
+
+struct standin {
+    struct MHD_Daemon *mhd;
+    unsigned port;
+    pthread_mutex_t mu;
+    struct standin_call calls[STANDIN_MAX_CALLS];
+    size_t ncalls;
+    int registered;         /* a PUT has succeeded (and not been forgotten) */
+    int forget;             /* the next heartbeat answers 404 and forgets the host */
+    int register_failures;  /* answer this many registrations with 503 first */
+    int heartbeat_interval; /* heartbeatIntervalSeconds */
+};
+
+struct standin_conn {
+    char *data;
+    size_t len;
+};
+
+static enum MHD_Result standin_reply(struct MHD_Connection *c, unsigned status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result standin_access(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version, const char *upload,
+                                      size_t *upload_size, void **con_cls)
+{
+    struct standin *s = cls;
+    struct standin_conn *x = *con_cls;
+    (void)version;
+    if (!x) {
+        x = calloc(1, sizeof(*x));
+        *con_cls = x;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        x->data = realloc(x->data, x->len + *upload_size + 1);
+        memcpy(x->data + x->len, upload, *upload_size);
+        x->len += *upload_size;
+        x->data[x->len] = '\0';
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    const char *av = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "api-version");
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    json_t *body = x->len ? json_loadb(x->data, x->len, 0, NULL) : NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->ncalls < STANDIN_MAX_CALLS) {
+        struct standin_call *k = &s->calls[s->ncalls++];
+        snprintf(k->method, sizeof k->method, "%s", method);
+        snprintf(k->path, sizeof k->path, "%s", url);
+        snprintf(k->api_version, sizeof k->api_version, "%s", av ? av : "");
+        snprintf(k->auth, sizeof k->auth, "%s", auth ? auth : "");
+        k->body = json_incref(body);
+        k->at_ms = itest_now_ms();
+    }
+    unsigned status;
+    json_t *answer;
+    int is_heartbeat = strlen(url) > 10 && strcmp(url + strlen(url) - 10, "/heartbeat") == 0;
+    if (strcmp(method, "PUT") == 0 && strncmp(url, "/admin/hosts/", 13) == 0) {
+        if (s->register_failures > 0) {
+            s->register_failures--;
+            status = 503;
+            answer = json_pack("{s:{s:s, s:s}}", "error", "code", "ServiceUnavailable", "message",
+                               "stand-in: not ready yet");
+        } else {
+            status = s->registered ? 200 : 201;
+            s->registered = 1;
+            answer = json_pack("{s:s, s:s}", "name", url + 13, "state", "Enabled");
+        }
+    } else if (strcmp(method, "POST") == 0 && is_heartbeat) {
+        if (!s->registered || s->forget) {
+            s->forget = 0;
+            s->registered = 0;
+            status = 404;
+            answer = json_pack("{s:{s:s, s:s}}", "error", "code", "HostNotFound", "message",
+                               "stand-in: no such host");
+        } else {
+            status = 200;
+            answer = json_pack("{s:i}", "heartbeatIntervalSeconds", s->heartbeat_interval);
+        }
+    } else {
+        status = 404;
+        answer = json_pack("{s:{s:s, s:s}}", "error", "code", "NotFound", "message", "stand-in");
+    }
+    pthread_mutex_unlock(&s->mu);
+    json_decref(body);
+    return standin_reply(c, status, answer);
+}
+
+static void standin_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    struct standin_conn *x = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (x) {
+        free(x->data);
+        free(x);
+        *con_cls = NULL;
+    }
+}
+
+/* Starts the stand-in on 127.0.0.1:port (0 = a free port). */
+static struct standin *standin_start(unsigned port)
+{
+    struct standin *s = calloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    s->heartbeat_interval = 1;
+    s->port = port ? port : itest_free_port();
+    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+                              (uint16_t)s->port, NULL, NULL, standin_access, s,
+                              MHD_OPTION_NOTIFY_COMPLETED, standin_completed, s,
+                              MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!s->mhd)
+        fail_msg("the controller stand-in cannot listen on port %u", s->port);
+    return s;
+}
+
+static void standin_stop(struct standin *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->mhd);
+    for (size_t i = 0; i < s->ncalls; i++)
+        json_decref(s->calls[i].body);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static char *standin_url(const struct standin *s)
+{
+    char *u = NULL;
+    if (asprintf(&u, "http://127.0.0.1:%u", s->port) < 0)
+        abort();
+    return u;
+}
+
+/* How many calls of method whose path ends with suffix have come in. */
+static size_t standin_count(struct standin *s, const char *method, const char *suffix)
+{
+    size_t n = 0, slen = strlen(suffix);
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->ncalls; i++) {
+        size_t plen = strlen(s->calls[i].path);
+        if (strcmp(s->calls[i].method, method) == 0 && plen >= slen &&
+            strcmp(s->calls[i].path + plen - slen, suffix) == 0)
+            n++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* Waits until there are at least `want` such calls; fails the test after
+ * timeout_ms. Returns the index of the want-th one. */
+static size_t standin_wait(struct standin *s, const char *method, const char *suffix, size_t want,
+                           long timeout_ms)
+{
+    long long deadline = itest_now_ms() + timeout_ms;
+    while (standin_count(s, method, suffix) < want) {
+        if (itest_now_ms() > deadline)
+            fail_msg("the controller stand-in got %zu %s ...%s calls in %ld ms, expected %zu",
+                     standin_count(s, method, suffix), method, suffix, timeout_ms, want);
+        itest_sleep_ms(20);
+    }
+    size_t n = 0, slen = strlen(suffix);
+    pthread_mutex_lock(&s->mu);
+    size_t idx = 0;
+    for (size_t i = 0; i < s->ncalls; i++) {
+        size_t plen = strlen(s->calls[i].path);
+        if (strcmp(s->calls[i].method, method) == 0 && plen >= slen &&
+            strcmp(s->calls[i].path + plen - slen, suffix) == 0 && ++n == want) {
+            idx = i;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return idx;
+}
+
+/* --- helpers ------------------------------------------------------------------ */
+
+#define NIC(n) "aaaaaaaa-0000-4000-8000-00000000000" #n
+#define VM1    "7d3b4f8e-1111-4a2b-9c3d-000000000001"
+#define VM2    "7d3b4f8e-1111-4a2b-9c3d-000000000002"
+
+#define RULE(stage, name, prio, dir, access, proto, dports)                                      \
+    "{\"stage\":\"" stage "\",\"name\":\"" name "\",\"priority\":" #prio ",\"direction\":\"" dir \
+    "\",\"access\":\"" access "\",\"protocol\":\"" proto "\","                                   \
+    "\"sourceAddressPrefixes\":[\"*\"],\"sourcePortRanges\":[\"*\"],"                            \
+    "\"destinationAddressPrefixes\":[\"*\"],\"destinationPortRanges\":[\"" dports "\"]}"
+#define DEFAULT_RULES                                                       \
+    RULE("subnet", "AllowVnetInBound", 65000, "Inbound", "Allow", "*", "*") \
+    "," RULE("subnet", "DenyAllInBound", 65500, "Inbound", "Deny", "*", "*")
+
+/* An attach body (caller frees). */
+static char *attach_body(const char *vm, unsigned mac, long long gen, const char *extra_rule)
+{
+    char *b = NULL;
+    if (asprintf(&b,
+                 "{\"vmId\":\"%s\",\"macAddress\":\"00-0D-3A-00-00-%02X\",\"ipAddress\":"
+                 "\"10.0.0.%u\",\"prefixLength\":24,\"gateway\":\"10.0.0.1\",\"segmentId\":4096,"
+                 "\"rateLimitMbps\":0,\"policy\":{\"generation\":%lld,\"rules\":[%s%s" DEFAULT_RULES
+                 "]}}",
+                 vm, mac, 3 + mac, gen, extra_rule ? extra_rule : "", extra_rule ? "," : "") < 0)
+        abort();
+    return b;
+}
+
+static char *policy_body(long long gen, const char *rule_name)
+{
+    char *b = NULL;
+    if (asprintf(&b,
+                 "{\"generation\":%lld,\"rules\":[{\"stage\":\"nic\",\"name\":\"%s\","
+                 "\"priority\":100,\"direction\":\"Inbound\",\"access\":\"Allow\","
+                 "\"protocol\":\"Tcp\",\"sourceAddressPrefixes\":[\"10.0.0.0/16\"],"
+                 "\"sourcePortRanges\":[\"*\"],\"destinationAddressPrefixes\":[\"*\"],"
+                 "\"destinationPortRanges\":[\"22\"]}," DEFAULT_RULES "]}",
+                 gen, rule_name) < 0)
+        abort();
+    return b;
+}
+
+/* One call with the agent's callback token; fails the test unless the status
+ * is `status` (and, for an error, the code is `code`). Returns the response
+ * body (caller decrefs; may be NULL). */
+static json_t *call(const struct itest_daemon *d, const char *method, const char *path,
+                    const char *body, long status, const char *code)
+{
+    struct itest_req rq = {.method = method, .path = path, .body = body};
+    struct itest_resp r;
+    itest_do(d, &rq, &r);
+    if (r.status != status)
+        fail_msg("%s %s: expected %ld, got %s", method, path, status, itest_resp_str(&r));
+    if (!itest_header(&r, "x-ms-request-id"))
+        fail_msg("%s %s: no x-ms-request-id", method, path);
+    if (code) {
+        const char *c = itest_error_code(&r);
+        const char *h = itest_header(&r, "x-ms-error-code");
+        if (!c || strcmp(c, code) != 0 || !h || strcmp(h, code) != 0)
+            fail_msg("%s %s: expected error %s, got %s", method, path, code, itest_resp_str(&r));
+    }
+    json_t *j = json_incref(r.json);
+    itest_resp_free(&r);
+    return j;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v)
+        fail_msg("no string member %s", key);
+    return v;
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v))
+        fail_msg("no integer member %s", key);
+    return json_integer_value(v);
+}
+
+/* Checks a NIC object's VF. */
+static void expect_vf(const json_t *nic, const char *pf, int index, const char *pci)
+{
+    const json_t *vf = json_object_get(nic, "vf");
+    char rep[32];
+    snprintf(rep, sizeof(rep), "%svf%d", pf, index);
+    assert_string_equal(jstr(vf, "pf"), pf);
+    assert_int_equal(jint(vf, "vfIndex"), index);
+    assert_string_equal(jstr(vf, "pciAddress"), pci);
+    assert_string_equal(jstr(vf, "representor"), rep);
+    assert_string_equal(jstr(vf, "driver"), "mlx4_core");
+    assert_string_equal(jstr(vf, "vendorId"), "15b3");
+    assert_string_equal(jstr(vf, "deviceId"), "1004");
+    assert_int_equal(json_object_size(vf), 7);
+    assert_int_equal(json_object_size(nic), 5);
+}
+
+static json_t *inventory(const struct itest_daemon *d)
+{
+    json_t *j = call(d, "GET", "/v1/nics", NULL, 200, NULL);
+    assert_true(json_is_array(json_object_get(j, "value")));
+    assert_int_equal(json_object_size(j), 1);
+    return j;
+}
+
+static size_t inventory_size(const struct itest_daemon *d)
+{
+    json_t *j = inventory(d);
+    size_t n = json_array_size(json_object_get(j, "value"));
+    json_decref(j);
+    return n;
+}
+
+static int log_contains(const struct itest_daemon *d, const char *needle)
+{
+    char *log = itest_daemon_log(d);
+    int yes = log && strstr(log, needle) != NULL;
+    free(log);
+    return yes;
+}
+
+static int log_count(const struct itest_daemon *d, const char *needle)
+{
+    char *log = itest_daemon_log(d);
+    int n = 0;
+    for (const char *p = log; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    free(log);
+    return n;
+}
+
+/* The test's processes: killed after every test whatever happened. */
+static struct {
+    struct itest_daemon a, b;
+    struct standin *ctl;
+    char *ctl_url;
+} g;
+
+static int teardown(void **state)
+{
+    (void)state;
+    itest_daemon_kill(&g.a);
+    itest_daemon_kill(&g.b);
+    standin_stop(g.ctl);
+    free(g.ctl_url);
+    memset(&g, 0, sizeof g);
+    return 0;
+}
+
+/* A stand-in and one agent (plain HTTP unless tls) with extra flags. */
+static void start_plain(const char *const *argv, const char *host)
+{
+    g.ctl = standin_start(0);
+    g.ctl_url = standin_url(g.ctl);
+    struct itest_agent_opts o = {
+        .plain_http = 1, .controller = g.ctl_url, .argv = argv, .host_name = host};
+    if (itest_agent_start(&g.a, &o) != 0)
+        fail_msg("the agent did not start");
+}
+
+static void stop_ok(struct itest_daemon *d)
+{
+    assert_int_equal(itest_daemon_stop(d, 15000), 0);
+    assert_int_equal(itest_log_all_json(d), 0);
+}
+
+/* --- registration and heartbeats ------------------------------------------------- */
+
+static void test_registration_and_heartbeat(void **state)
+{
+    (void)state;
+    const char *argv[] = {"--vcpus", "32", "--memory-mb", "131072", "--fault-domain", "1", NULL};
+    start_plain(argv, "itest-reg-1");
+    size_t i = standin_wait(g.ctl, "PUT", "/admin/hosts/itest-reg-1", 1, 10000);
+    struct standin_call *k = &g.ctl->calls[i];
+    assert_string_equal(k->api_version, "2016-09-01");
+    assert_string_equal(k->auth, "Bearer " ITEST_AGENT_TOKEN);
+    char *want_text = NULL;
+    assert_true(asprintf(&want_text,
+                         "{\"location\":\"westeurope\",\"agentUrl\":\"%s\",\"vcpus\":32,"
+                         "\"memoryMB\":131072,\"faultDomain\":1,\"backend\":\"sim\","
+                         "\"agentVersion\":\"0.1.0\",\"callbackToken\":\"%s\","
+                         "\"physicalFunctions\":[{\"name\":\"pf0\",\"pciAddress\":"
+                         "\"0000:03:00.0\",\"vendorId\":\"15b3\",\"deviceId\":\"1003\","
+                         "\"vfDeviceId\":\"1004\",\"numVfs\":16,\"driver\":\"mlx4_core\"}]}",
+                         g.a.url, g.a.token) > 0);
+    json_t *want = json_loads(want_text, 0, NULL);
+    free(want_text);
+    if (!json_equal(k->body, want)) {
+        char *got = json_dumps(k->body, JSON_COMPACT);
+        fail_msg("registration body: %s", got ? got : "(none)");
+    }
+    json_decref(want);
+    assert_int_equal(strlen(g.a.token), 43);
+
+    /* Heartbeats every heartbeatIntervalSeconds (1 here), right after the
+     * registration, with the VFs in use. */
+    size_t h1 = standin_wait(g.ctl, "POST", "/admin/hosts/itest-reg-1/heartbeat", 1, 5000);
+    size_t h2 = standin_wait(g.ctl, "POST", "/admin/hosts/itest-reg-1/heartbeat", 2, 5000);
+    assert_true(g.ctl->calls[h1].at_ms - g.ctl->calls[i].at_ms < 900);
+    long long gap = g.ctl->calls[h2].at_ms - g.ctl->calls[h1].at_ms;
+    if (gap < 800 || gap > 3000)
+        fail_msg("heartbeats %lld ms apart with an interval of 1 s", gap);
+    k = &g.ctl->calls[h2];
+    assert_string_equal(k->api_version, "2016-09-01");
+    assert_string_equal(k->auth, "Bearer " ITEST_AGENT_TOKEN);
+    json_t *hb0 = json_pack("{s:i}", "vfsInUse", 0);
+    assert_true(json_equal(k->body, hb0));
+    json_decref(hb0);
+
+    /* The count follows what the agent handed out. */
+    char *b = attach_body(VM1, 1, 1, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL));
+    free(b);
+    size_t n = standin_count(g.ctl, "POST", "/heartbeat");
+    size_t h3 = standin_wait(g.ctl, "POST", "/heartbeat", n + 1, 5000);
+    json_t *hb1 = json_pack("{s:i}", "vfsInUse", 1);
+    assert_true(json_equal(g.ctl->calls[h3].body, hb1));
+    json_decref(hb1);
+
+    /* accelnetd forgot the host: 404 on the heartbeat, and the agent registers
+     * again (same body), then heartbeats again. */
+    pthread_mutex_lock(&g.ctl->mu);
+    g.ctl->forget = 1;
+    pthread_mutex_unlock(&g.ctl->mu);
+    size_t r2 = standin_wait(g.ctl, "PUT", "/admin/hosts/itest-reg-1", 2, 5000);
+    assert_true(json_equal(g.ctl->calls[r2].body, g.ctl->calls[i].body));
+    n = standin_count(g.ctl, "POST", "/heartbeat");
+    standin_wait(g.ctl, "POST", "/heartbeat", n + 1, 5000);
+    assert_true(log_contains(&g.a, "accelnetd does not know this host: registering again"));
+    stop_ok(&g.a);
+}
+
+static void test_controller_down_then_up(void **state)
+{
+    (void)state;
+    unsigned port = itest_free_port();
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    const char *argv[] = {"--register-retry-max-ms", "300", NULL};
+    struct itest_agent_opts o = {
+        .plain_http = 1, .controller = url, .argv = argv, .host_name = "itest-down-1"};
+    if (itest_agent_start(&g.a, &o) != 0)
+        fail_msg("the agent did not start with its controller down");
+    /* It serves while accelnetd is unreachable. */
+    char *b = attach_body(VM1, 1, 1, NULL);
+    json_t *nic = call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL);
+    free(b);
+    json_decref(nic);
+    json_decref(call(&g.a, "GET", "/v1/health", NULL, 200, NULL));
+    long long deadline = itest_now_ms() + 5000;
+    while (log_count(&g.a, "registration with accelnetd failed") < 3 && itest_now_ms() < deadline)
+        itest_sleep_ms(50);
+    assert_true(log_count(&g.a, "registration with accelnetd failed") >= 3);
+
+    /* accelnetd comes up, answering 503 twice before it works. */
+    g.ctl = standin_start(port);
+    pthread_mutex_lock(&g.ctl->mu);
+    g.ctl->register_failures = 2;
+    pthread_mutex_unlock(&g.ctl->mu);
+    standin_wait(g.ctl, "PUT", "/admin/hosts/itest-down-1", 3, 10000);
+    size_t h = standin_wait(g.ctl, "POST", "/admin/hosts/itest-down-1/heartbeat", 1, 5000);
+    json_t *hb = json_pack("{s:i}", "vfsInUse", 1);
+    assert_true(json_equal(g.ctl->calls[h].body, hb));
+    json_decref(hb);
+    assert_true(log_contains(&g.a, "\"error\":\"ServiceUnavailable\""));
+    assert_true(log_contains(&g.a, "registered with accelnetd"));
+
+    /* And down again: heartbeats fail, the API still answers. */
+    standin_stop(g.ctl);
+    g.ctl = NULL;
+    deadline = itest_now_ms() + 5000;
+    while (!log_contains(&g.a, "heartbeat failed") && itest_now_ms() < deadline)
+        itest_sleep_ms(50);
+    assert_true(log_contains(&g.a, "heartbeat failed"));
+    assert_int_equal(inventory_size(&g.a), 1);
+    stop_ok(&g.a);
+}
+
+/* --- the API ------------------------------------------------------------------- */
+
+static void test_attach_inventory_policy_detach(void **state)
+{
+    (void)state;
+    start_plain(NULL, "itest-api-1");
+    json_t *j = inventory(&g.a);
+    assert_int_equal(json_array_size(json_object_get(j, "value")), 0);
+    json_decref(j);
+
+    /* Attach: the first free VF. */
+    char *b1 = attach_body(VM1, 1, 3, NULL);
+    json_t *n1 = call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 201, NULL);
+    assert_string_equal(jstr(n1, "nicId"), NIC(1));
+    assert_string_equal(jstr(n1, "vmId"), VM1);
+    assert_string_equal(jstr(n1, "macAddress"), "00-0D-3A-00-00-01");
+    assert_int_equal(jint(n1, "policyGeneration"), 3);
+    expect_vf(n1, "pf0", 0, "0000:03:00.1");
+
+    /* The same call again: the VF it has, 200. Also with the id in upper case. */
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 200, NULL);
+    assert_true(json_equal(j, n1));
+    json_decref(j);
+    j = call(&g.a, "PUT", "/v1/nics/AAAAAAAA-0000-4000-8000-000000000001", b1, 200, NULL);
+    assert_true(json_equal(j, n1));
+    json_decref(j);
+    free(b1);
+
+    /* A repeat with a newer policy installs it; an older one changes nothing. */
+    b1 = attach_body(VM1, 1, 5, NULL);
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 200, NULL);
+    assert_int_equal(jint(j, "policyGeneration"), 5);
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    free(b1);
+    b1 = attach_body(VM1, 1, 4, NULL);
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 200, NULL);
+    assert_int_equal(jint(j, "policyGeneration"), 5);
+    json_decref(j);
+    free(b1);
+    /* Another attach under the same NIC id: 409, nothing changes. */
+    b1 = attach_body(VM2, 1, 5, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 409, "Conflict"));
+    free(b1);
+    b1 = attach_body(VM1, 9, 5, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 409, "Conflict"));
+    free(b1);
+
+    /* A second NIC: the next VF. */
+    char *b2 = attach_body(VM1, 2, 1, RULE("nic", "web", 100, "Inbound", "Allow", "Tcp", "80-443"));
+    json_t *n2 = call(&g.a, "PUT", "/v1/nics/" NIC(2), b2, 201, NULL);
+    expect_vf(n2, "pf0", 1, "0000:03:00.2");
+    free(b2);
+
+    /* The inventory, in attach order. */
+    j = inventory(&g.a);
+    json_t *v = json_object_get(j, "value");
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(jstr(json_array_get(v, 0), "nicId"), NIC(1));
+    assert_int_equal(jint(json_array_get(v, 0), "policyGeneration"), 5);
+    assert_true(json_equal(json_array_get(v, 1), n2));
+    json_decref(j);
+    j = call(&g.a, "GET", "/v1/health", NULL, 200, NULL);
+    json_t *want = json_pack("{s:s, s:s, s:s, s:i, s:i}", "status", "ok", "hostName", "itest-api-1",
+                             "backend", "sim", "vfsTotal", 16, "vfsInUse", 2);
+    assert_true(json_equal(j, want));
+    json_decref(want);
+    json_decref(j);
+
+    /* Policy: newer replaces, older is refused (409, nothing changes), equal
+     * answers 200 and changes nothing either. */
+    char *p = policy_body(7, "ssh7");
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 200, NULL);
+    assert_int_equal(jint(j, "policyGeneration"), 7);
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    free(p);
+    p = policy_body(6, "ssh6");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 409, "StalePolicyGeneration"));
+    free(p);
+    p = policy_body(7, "ssh7-other-rules");
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 200, NULL);
+    assert_int_equal(jint(j, "policyGeneration"), 7);
+    json_decref(j);
+    free(p);
+    /* What is installed (the state file) is generation 7's first rules. */
+    char path[600];
+    snprintf(path, sizeof path, "%s/vftable.json", g.a.state_dir);
+    json_t *table = json_load_file(path, 0, NULL);
+    assert_non_null(table);
+    json_t *rules = json_object_get(
+        json_object_get(
+            json_object_get(json_array_get(json_object_get(table, "nics"), 0), "attach"), "policy"),
+        "rules");
+    assert_int_equal(json_array_size(rules), 3);
+    assert_string_equal(jstr(json_array_get(rules, 0), "name"), "ssh7");
+    json_decref(table);
+    j = inventory(&g.a);
+    assert_int_equal(jint(json_array_get(json_object_get(j, "value"), 0), "policyGeneration"), 7);
+    json_decref(j);
+    p = policy_body(1, "x");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(9) "/policy", p, 404, "NicNotFound"));
+    free(p);
+
+    /* Detach: 200 with what was detached, then 204. */
+    j = call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 200, NULL);
+    assert_string_equal(jstr(j, "nicId"), NIC(1));
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 204, NULL));
+    json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(9), NULL, 204, NULL));
+    assert_int_equal(inventory_size(&g.a), 1);
+    p = policy_body(8, "x");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 404, "NicNotFound"));
+    free(p);
+    /* The freed VF is handed out again. */
+    char *b3 = attach_body(VM2, 3, 1, NULL);
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(3), b3, 201, NULL);
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    free(b3);
+
+    json_decref(n1);
+    json_decref(n2);
+    assert_true(log_contains(&g.a, "\"route\":\"/v1/nics/{nicId}/policy\""));
+    assert_true(log_contains(&g.a, "\"msg\":\"VF attached\""));
+    stop_ok(&g.a);
+}
+
+static void test_bad_requests(void **state)
+{
+    (void)state;
+    start_plain(NULL, "itest-bad-1");
+    char *b = attach_body(VM1, 1, 1, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/not-a-uuid", b, 400, "InvalidParameter"));
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), NULL, 400, "InvalidRequestContent"));
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), "{\"vmId\":", 400, "InvalidRequestContent"));
+    json_decref(
+        call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", "[]", 400, "InvalidRequestContent"));
+    json_t *j = call(&g.a, "PUT", "/v1/nics/" NIC(1),
+                     "{\"vmId\":\"" VM1 "\",\"macAddress\":\"01-00-5E-00-00-01\","
+                     "\"ipAddress\":\"10.0.0.4\",\"prefixLength\":24,\"segmentId\":-1,"
+                     "\"bogus\":1,\"policy\":{\"generation\":1,\"rules\":[{\"stage\":\"x\"}]}}",
+                     400, "InvalidRequestContent");
+    json_t *details = json_object_get(json_object_get(j, "error"), "details");
+    int saw_mac = 0, saw_segment = 0, saw_bogus = 0, saw_rule = 0;
+    for (size_t i = 0; i < json_array_size(details); i++) {
+        const char *t = json_string_value(json_object_get(json_array_get(details, i), "target"));
+        saw_mac |= t && strcmp(t, "macAddress") == 0;
+        saw_segment |= t && strcmp(t, "segmentId") == 0;
+        saw_bogus |= t && strcmp(t, "bogus") == 0;
+        saw_rule |= t && strcmp(t, "policy.rules[0].stage") == 0;
+    }
+    assert_true(saw_mac && saw_segment && saw_bogus && saw_rule);
+    json_decref(j);
+    assert_int_equal(inventory_size(&g.a), 0); /* nothing attached */
+
+    json_decref(call(&g.a, "GET", "/v1/nope", NULL, 404, "NotFound"));
+    json_decref(call(&g.a, "GET", "/v2/nics", NULL, 404, "NotFound"));
+    struct itest_req rq = {.method = "POST", .path = "/v1/nics", .body = "{}"};
+    struct itest_resp r;
+    itest_do(&g.a, &rq, &r);
+    ITEST_EXPECT_ERROR(&r, 405, "MethodNotAllowed");
+    assert_string_equal(itest_header(&r, "Allow"), "GET");
+    itest_resp_free(&r);
+    struct itest_req big = {.method = "PUT", .path = "/v1/nics/" NIC(1), .raw_len = 5u << 20};
+    itest_do(&g.a, &big, &r);
+    ITEST_EXPECT_ERROR(&r, 413, "RequestBodyTooLarge");
+    itest_resp_free(&r);
+    free(b);
+    stop_ok(&g.a);
+}
+
+static void test_vf_exhaustion(void **state)
+{
+    (void)state;
+    const char *argv[] = {"--pf", "pf0,0000:03:00.0,15b3:1003,2", NULL};
+    start_plain(argv, "itest-full-1");
+    char *b1 = attach_body(VM1, 1, 1, NULL), *b2 = attach_body(VM1, 2, 1, NULL),
+         *b3 = attach_body(VM1, 3, 1, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 201, NULL));
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(2), b2, 201, NULL));
+    json_t *j = call(&g.a, "PUT", "/v1/nics/" NIC(3), b3, 409, "NoFreeVirtualFunction");
+    assert_non_null(strstr(jstr(json_object_get(j, "error"), "message"), "itest-full-1"));
+    json_decref(j);
+    /* The ones it has still answer 200. */
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(2), b2, 200, NULL));
+    assert_int_equal(inventory_size(&g.a), 2);
+    j = call(&g.a, "GET", "/v1/health", NULL, 200, NULL);
+    assert_int_equal(jint(j, "vfsTotal"), 2);
+    assert_int_equal(jint(j, "vfsInUse"), 2);
+    json_decref(j);
+    json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 200, NULL));
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(3), b3, 201, NULL);
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    free(b1);
+    free(b2);
+    free(b3);
+    stop_ok(&g.a);
+
+    /* Two PFs: spread over them, and the registration lists both. */
+    teardown(NULL);
+    const char *two[] = {"--pf", "pf0,0000:03:00.0,15b3:1003,1", "--pf",
+                         "pf1,0000:04:00.0,15b3:1003,1", NULL};
+    start_plain(two, "itest-full-2");
+    b1 = attach_body(VM1, 1, 1, NULL);
+    b2 = attach_body(VM1, 2, 1, NULL);
+    b3 = attach_body(VM1, 3, 1, NULL);
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(1), b1, 201, NULL);
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    j = call(&g.a, "PUT", "/v1/nics/" NIC(2), b2, 201, NULL);
+    expect_vf(j, "pf1", 0, "0000:04:00.1");
+    json_decref(j);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(3), b3, 409, "NoFreeVirtualFunction"));
+    size_t i = standin_wait(g.ctl, "PUT", "/admin/hosts/itest-full-2", 1, 10000);
+    assert_int_equal(json_array_size(json_object_get(g.ctl->calls[i].body, "physicalFunctions")),
+                     2);
+    free(b1);
+    free(b2);
+    free(b3);
+    stop_ok(&g.a);
+}
+
+static void test_restart_keeps_inventory(void **state)
+{
+    (void)state;
+    start_plain(NULL, "itest-restart-1");
+    char *b[4];
+    for (int i = 1; i <= 3; i++) {
+        char path[64];
+        b[i] = attach_body(VM1, (unsigned)i, 1, NULL);
+        snprintf(path, sizeof path, "/v1/nics/aaaaaaaa-0000-4000-8000-00000000000%d", i);
+        json_decref(call(&g.a, "PUT", path, b[i], 201, NULL));
+    }
+    char *p = policy_body(4, "kept");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(2) "/policy", p, 200, NULL));
+    free(p);
+    json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 200, NULL));
+    json_t *before = inventory(&g.a);
+    char token[256], state_dir[480];
+    snprintf(token, sizeof token, "%s", g.a.token);
+    snprintf(state_dir, sizeof state_dir, "%s", g.a.state_dir);
+
+    /* A second agent on the same state directory is refused. */
+    struct itest_agent_opts o2 = {.plain_http = 1,
+                                  .controller = g.ctl_url,
+                                  .state_dir = state_dir,
+                                  .host_name = "itest-restart-1"};
+    assert_int_equal(itest_agent_spawn(&g.b, &o2), 0);
+    assert_int_equal(itest_daemon_wait_exit(&g.b, 10000), 1);
+    assert_true(log_contains(&g.b, "another accelnet-agent is using the state directory"));
+
+    stop_ok(&g.a);
+    struct itest_agent_opts o = {.plain_http = 1,
+                                 .controller = g.ctl_url,
+                                 .state_dir = state_dir,
+                                 .host_name = "itest-restart-1"};
+    size_t regs = standin_count(g.ctl, "PUT", "/admin/hosts/itest-restart-1");
+    assert_int_equal(itest_agent_start(&g.a, &o), 0);
+    assert_string_equal(g.a.token, token); /* the same callback token */
+    json_t *after = inventory(&g.a);
+    if (!json_equal(before, after)) {
+        char *x = json_dumps(before, 0), *y = json_dumps(after, 0);
+        fail_msg("inventory changed across a restart:\n%s\n%s", x, y);
+    }
+    json_decref(after);
+    size_t i = standin_wait(g.ctl, "PUT", "/admin/hosts/itest-restart-1", regs + 1, 10000);
+    assert_string_equal(jstr(g.ctl->calls[i].body, "callbackToken"), token);
+    /* Idempotency holds across the restart. */
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(2), b[2], 200, NULL));
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b[1], 201, NULL));
+    p = policy_body(3, "older");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(2) "/policy", p, 409, "StalePolicyGeneration"));
+    free(p);
+    json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 200, NULL));
+    stop_ok(&g.a);
+
+    /* PFs that lost a VF in use: the agent refuses to start (exit 1). */
+    const char *fewer[] = {"--pf", "pf0,0000:03:00.0,15b3:1003,2", NULL};
+    o.argv = fewer;
+    assert_int_equal(itest_agent_spawn(&g.b, &o), 0);
+    assert_int_equal(itest_daemon_wait_exit(&g.b, 10000), 1);
+    assert_true(log_contains(&g.b, "configured with 2 VFs"));
+    /* Back to the PFs it had: everything is still there. */
+    o.argv = NULL;
+    assert_int_equal(itest_agent_start(&g.a, &o), 0);
+    json_t *again = inventory(&g.a);
+    assert_true(json_equal(before, again));
+    json_decref(again);
+    json_decref(before);
+    for (int k = 1; k <= 3; k++)
+        free(b[k]);
+    stop_ok(&g.a);
+}
+
+static void test_auth(void **state)
+{
+    (void)state;
+    start_plain(NULL, "itest-auth-1");
+    static const char *const paths[][2] = {{"GET", "/v1/health"},
+                                           {"GET", "/v1/nics"},
+                                           {"PUT", "/v1/nics/" NIC(1)},
+                                           {"DELETE", "/v1/nics/" NIC(1)},
+                                           {"PUT", "/v1/nics/" NIC(1) "/policy"},
+                                           {"GET", "/v1/unknown"}};
+    char wrong_len[300], basic[300], agent_token[300], flipped[300];
+    snprintf(wrong_len, sizeof wrong_len, "Authorization: Bearer %sx", g.a.token);
+    snprintf(basic, sizeof basic, "Authorization: Basic %s", g.a.token);
+    snprintf(agent_token, sizeof agent_token, "Authorization: Bearer %s", ITEST_AGENT_TOKEN);
+    snprintf(flipped, sizeof flipped, "Authorization: Bearer %s", g.a.token);
+    char *last = flipped + strlen(flipped) - 1;
+    *last = *last == 'A' ? 'B' : 'A';
+    const char *const *variants[] = {
+        (const char *const[]){NULL},
+        (const char *const[]){"Authorization: Bearer", NULL},
+        (const char *const[]){wrong_len, NULL},
+        (const char *const[]){basic, NULL},
+        (const char *const[]){agent_token, NULL},
+        (const char *const[]){flipped, NULL},
+    };
+    char *b = attach_body(VM1, 1, 1, NULL);
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+            struct itest_req rq = {.method = paths[i][0],
+                                   .path = paths[i][1],
+                                   .auth = ITEST_AUTH_NONE,
+                                   .headers = variants[v],
+                                   .body = strcmp(paths[i][0], "PUT") == 0 ? b : NULL};
+            struct itest_resp r;
+            itest_do(&g.a, &rq, &r);
+            if (r.status != 401)
+                fail_msg("%s %s with auth variant %zu: %s", paths[i][0], paths[i][1], v,
+                         itest_resp_str(&r));
+            ITEST_EXPECT_ERROR(&r, 401, "AuthenticationFailed");
+            assert_non_null(itest_header(&r, "WWW-Authenticate"));
+            itest_resp_free(&r);
+        }
+    }
+    free(b);
+    assert_int_equal(inventory_size(&g.a), 0); /* and the right token works */
+    stop_ok(&g.a);
+}
+
+static void test_https(void **state)
+{
+    (void)state;
+    g.ctl = standin_start(0);
+    g.ctl_url = standin_url(g.ctl);
+    struct itest_agent_opts o = {.controller = g.ctl_url, .host_name = "itest-tls-1"};
+    if (itest_agent_start(&g.a, &o) != 0)
+        fail_msg("the agent did not start with TLS");
+    assert_int_equal(strncmp(g.a.url, "https://", 8), 0);
+    char *b = attach_body(VM1, 1, 1, NULL);
+    json_t *j = call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL);
+    expect_vf(j, "pf0", 0, "0000:03:00.1");
+    json_decref(j);
+    free(b);
+    size_t i = standin_wait(g.ctl, "PUT", "/admin/hosts/itest-tls-1", 1, 10000);
+    assert_string_equal(jstr(g.ctl->calls[i].body, "agentUrl"), g.a.url);
+    stop_ok(&g.a);
+}
+
+/* --- shutdown ---------------------------------------------------------------------- */
+
+struct inflight {
+    const struct itest_daemon *d;
+    const char *method, *path, *body;
+    long timeout_ms;
+    struct itest_resp resp;
+    long long took_ms;
+};
+
+static void *inflight_call(void *arg)
+{
+    struct inflight *f = arg;
+    struct itest_req rq = {
+        .method = f->method, .path = f->path, .body = f->body, .timeout_ms = f->timeout_ms};
+    long long t0 = itest_now_ms();
+    itest_do(f->d, &rq, &f->resp);
+    f->took_ms = itest_now_ms() - t0;
+    return NULL;
+}
+
+static void test_sigterm_finishes_in_flight(void **state)
+{
+    (void)state;
+    const char *argv[] = {"--test-delay-ms", "1500", NULL};
+    start_plain(argv, "itest-term-1");
+    char *b = attach_body(VM1, 1, 1, NULL);
+    struct inflight f = {
+        .d = &g.a, .method = "PUT", .path = "/v1/nics/" NIC(1), .body = b, .timeout_ms = 20000};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, inflight_call, &f), 0);
+    itest_sleep_ms(400);
+    kill(g.a.pid, SIGTERM);
+    itest_sleep_ms(200);
+    assert_true(itest_port_refuses(g.a.port)); /* no new connections */
+    pthread_join(t, NULL);
+    ITEST_EXPECT_STATUS(&f.resp, 201);
+    itest_resp_free(&f.resp);
+    assert_int_equal(itest_daemon_wait_exit(&g.a, 10000), 0);
+    assert_true(log_contains(&g.a, "\"msg\":\"stopped\""));
+    /* What the call did was kept. */
+    struct itest_agent_opts o = {.plain_http = 1,
+                                 .controller = g.ctl_url,
+                                 .state_dir = g.a.state_dir,
+                                 .host_name = "itest-term-1"};
+    char state_dir[480];
+    snprintf(state_dir, sizeof state_dir, "%s", g.a.state_dir);
+    o.state_dir = state_dir;
+    assert_int_equal(itest_agent_start(&g.b, &o), 0);
+    assert_int_equal(inventory_size(&g.b), 1);
+    free(b);
+    kill(g.b.pid, SIGINT);
+    assert_int_equal(itest_daemon_wait_exit(&g.b, 10000), 0);
+}
+
+/* --- fault injection ----------------------------------------------------------------- */
+
+static void test_fault_fail_rate(void **state)
+{
+    (void)state;
+    const char *argv[] = {"--test-fail-rate", "1", NULL};
+    start_plain(argv, "itest-fail-1");
+    assert_true(log_contains(&g.a, "TEST fault injection is on"));
+    char *b = attach_body(VM1, 1, 1, NULL);
+    struct itest_req rq = {.method = "PUT", .path = "/v1/nics/" NIC(1), .body = b};
+    struct itest_resp r;
+    itest_do(&g.a, &rq, &r);
+    ITEST_EXPECT_ERROR(&r, 503, "ServiceUnavailable");
+    assert_non_null(itest_header(&r, "Retry-After"));
+    assert_non_null(strstr(itest_error_message(&r), "--test-fail-rate"));
+    itest_resp_free(&r);
+    char *p = policy_body(2, "x");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 503, "ServiceUnavailable"));
+    json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 503, "ServiceUnavailable"));
+    free(p);
+    /* Reads are not failed, and nothing was changed. */
+    json_decref(call(&g.a, "GET", "/v1/health", NULL, 200, NULL));
+    assert_int_equal(inventory_size(&g.a), 0);
+    stop_ok(&g.a);
+
+    /* Half of them: what succeeded is exactly what the inventory has. */
+    teardown(NULL);
+    const char *half[] = {"--test-fail-rate", "0.5", "--pf", "pf0,0000:03:00.0,15b3:1003,64", NULL};
+    start_plain(half, "itest-fail-2");
+    int ok = 0, failed = 0;
+    for (unsigned i = 0; i < 40; i++) {
+        char path[64];
+        char *bi = attach_body(VM1, i, 1, NULL);
+        snprintf(path, sizeof path, "/v1/nics/aaaaaaaa-0000-4000-8000-%012u", i);
+        struct itest_req q = {.method = "PUT", .path = path, .body = bi};
+        itest_do(&g.a, &q, &r);
+        if (r.status == 201)
+            ok++;
+        else if (r.status == 503)
+            failed++;
+        else
+            fail_msg("PUT %s: %s", path, itest_resp_str(&r));
+        itest_resp_free(&r);
+        free(bi);
+    }
+    assert_true(ok > 0 && failed > 0);
+    assert_int_equal(inventory_size(&g.a), (size_t)ok);
+    free(b);
+    stop_ok(&g.a);
+}
+
+static void test_fault_delay_and_hang(void **state)
+{
+    (void)state;
+    char hang[600];
+    snprintf(hang, sizeof hang, "%s/it_agent-%ld.hang", itest_env("ACCELNET_TEST_TMP"),
+             (long)getpid());
+    unlink(hang);
+    const char *argv[] = {"--test-delay-ms", "300", "--test-hang-file", hang, NULL};
+    start_plain(argv, "itest-hang-1");
+    char *b = attach_body(VM1, 1, 1, NULL);
+    long long t0 = itest_now_ms();
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL));
+    assert_true(itest_now_ms() - t0 >= 300);
+
+    /* While the file exists, calls block. */
+    FILE *f = fopen(hang, "w");
+    assert_non_null(f);
+    fclose(f);
+    struct itest_req rq = {.method = "GET", .path = "/v1/nics", .timeout_ms = 1000};
+    struct itest_resp r;
+    itest_do(&g.a, &rq, &r);
+    if (r.status != 0)
+        fail_msg("a call answered while the hang file exists: %s", itest_resp_str(&r));
+    itest_resp_free(&r);
+    struct inflight fl = {
+        .d = &g.a, .method = "PUT", .path = "/v1/nics/" NIC(1), .body = b, .timeout_ms = 20000};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, inflight_call, &fl), 0);
+    itest_sleep_ms(700);
+    unlink(hang);
+    pthread_join(t, NULL);
+    ITEST_EXPECT_STATUS(&fl.resp, 200);
+    assert_true(fl.took_ms >= 700);
+    itest_resp_free(&fl.resp);
+    assert_true(log_contains(&g.a, "test fault: hanging"));
+
+    /* SIGTERM releases a hung call, which still finishes, and the agent exits 0. */
+    f = fopen(hang, "w");
+    assert_non_null(f);
+    fclose(f);
+    fl = (struct inflight){
+        .d = &g.a, .method = "DELETE", .path = "/v1/nics/" NIC(1), .timeout_ms = 20000};
+    assert_int_equal(pthread_create(&t, NULL, inflight_call, &fl), 0);
+    itest_sleep_ms(500);
+    kill(g.a.pid, SIGTERM);
+    pthread_join(t, NULL);
+    ITEST_EXPECT_STATUS(&fl.resp, 200);
+    itest_resp_free(&fl.resp);
+    assert_int_equal(itest_daemon_wait_exit(&g.a, 10000), 0);
+    unlink(hang);
+    free(b);
+}
+
+/* --- settings ------------------------------------------------------------------------ */
+
+static void test_bad_settings_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *flag, *value, *env, *says;
+    } cases[] = {
+        {"--vcpus", "abc", NULL, "--vcpus"},
+        {"--pf", "pf0,0000:03:00.0,15b3:1003", NULL, "--pf"},
+        {"--pf", "pf0,0000:03:00.0,dead:beef,4", NULL, "not an adapter the agent knows"},
+        {"--test-fail-rate", "2", NULL, "--test-fail-rate"},
+        {"--backend", "sriov", NULL, "--backend"},
+        {NULL, NULL, "ACCELNET_AGENT_FAULT_DOMAIN=x", "ACCELNET_AGENT_FAULT_DOMAIN"},
+        {NULL, NULL, "ACCELNET_AGENT_LISTEN=10.9.9.9:1", "loopback"},
+        {NULL, NULL, "ACCELNET_AGENT_CONTROLLER=http://accelnet.example", "clear"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[] = {cases[i].flag, cases[i].value, NULL};
+        const char *env[] = {cases[i].env, NULL};
+        struct itest_agent_opts o = {.plain_http = 1,
+                                     .controller = "http://127.0.0.1:1",
+                                     .argv = cases[i].flag ? argv : NULL,
+                                     .env = cases[i].env ? env : NULL};
+        assert_int_equal(itest_agent_spawn(&g.a, &o), 0);
+        int rc = itest_daemon_wait_exit(&g.a, 10000);
+        if (rc != 2) {
+            itest_daemon_log_tail(&g.a, 10);
+            fail_msg("case %zu: exit %d, expected 2", i, rc);
+        }
+        if (!log_contains(&g.a, cases[i].says)) {
+            itest_daemon_log_tail(&g.a, 10);
+            fail_msg("case %zu: the message does not say %s", i, cases[i].says);
+        }
+    }
+    /* --help documents the flags and exits 0. */
+    const char *help[] = {"--help", NULL};
+    struct itest_agent_opts o = {.plain_http = 1, .controller = "http://127.0.0.1:1", .argv = help};
+    assert_int_equal(itest_agent_spawn(&g.a, &o), 0);
+    assert_int_equal(itest_daemon_wait_exit(&g.a, 10000), 0);
+    assert_true(log_contains(&g.a, "--test-hang-file"));
+    assert_true(log_contains(&g.a, "ACCELNET_AGENT_PF"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_registration_and_heartbeat),
+        T(test_controller_down_then_up),
+        T(test_attach_inventory_policy_detach),
+        T(test_bad_requests),
+        T(test_vf_exhaustion),
+        T(test_restart_keeps_inventory),
+        T(test_auth),
+        T(test_https),
+        T(test_sigterm_finishes_in_flight),
+        T(test_fault_fail_rate),
+        T(test_fault_delay_and_hang),
+        T(test_bad_settings_exit_2),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -100,6 +100,12 @@ static const char *ctl_error_member(const struct ctl_result *r, const char *memb
     return json_string_value(json_object_get(json_object_get(r->body, "error"), member));
 }
 
+/* The HTTP status for a log line; null when no answer came back. */
+static json_t *ctl_status_json(const struct ctl_result *r)
+{
+    return r->status ? json_integer(r->status) : json_null();
+}
+
 static void ctl_call(struct ctl *c, const char *method, const char *url, json_t *body,
                      struct ctl_result *r)
 {
@@ -210,12 +216,12 @@ static int ctl_register(struct ctl *c)
         unsigned wait = ctl_backoff_ms(attempt, CTL_RETRY_FIRST_MS, cfg->retry_max_ms,
                                        (double)randombytes_uniform(1000000) / 1e6);
         if (!ctl_stopping(c))
-            log_fields(LOGL_WARN,
-                       json_pack("{s:s, s:s, s:s, s:i, s:s*, s:s, s:i, s:i}", "msg",
-                                 "registration with accelnetd failed", "controller",
-                                 cfg->controller, "host", cfg->host_name, "status", (int)r.status,
-                                 "error", ctl_error_member(&r, "code"), "detail", r.why, "attempt",
-                                 (int)attempt, "retry_in_ms", (int)wait));
+            log_fields(LOGL_WARN, json_pack("{s:s, s:s, s:s, s:o, s:s*, s:s, s:i, s:i}", "msg",
+                                            "registration with accelnetd failed", "controller",
+                                            cfg->controller, "host", cfg->host_name, "status",
+                                            ctl_status_json(&r), "error",
+                                            ctl_error_member(&r, "code"), "detail", r.why,
+                                            "attempt", (int)attempt, "retry_in_ms", (int)wait));
         ctl_result_free(&r);
         if (ctl_wait(c, wait))
             break;
@@ -256,9 +262,9 @@ static int ctl_heartbeat(struct ctl *c, unsigned *interval_s)
                                         "error", ctl_error_member(&r, "code")));
         gone = 1;
     } else if (!ctl_stopping(c)) {
-        log_fields(LOGL_WARN, json_pack("{s:s, s:s, s:i, s:s*, s:s, s:i}", "msg",
+        log_fields(LOGL_WARN, json_pack("{s:s, s:s, s:o, s:s*, s:s, s:i}", "msg",
                                         "heartbeat failed", "controller", cfg->controller, "status",
-                                        (int)r.status, "error", ctl_error_member(&r, "code"),
+                                        ctl_status_json(&r), "error", ctl_error_member(&r, "code"),
                                         "detail", r.why, "retry_in_ms", (int)(*interval_s * 1000)));
     }
     ctl_result_free(&r);

@@ -933,6 +933,68 @@ static void test_sigterm_finishes_in_flight(void **state)
     assert_int_equal(itest_daemon_wait_exit(&g.b, 10000), 0);
 }
 
+/* Concurrent attaches: one VF per NIC id however many ask at once, and never
+ * more VFs than there are. */
+static void test_concurrent_attaches(void **state)
+{
+    enum { SAME = 8, MANY = 20 };
+    (void)state;
+    const char *argv[] = {"--http-threads", "8", NULL};
+    start_plain(argv, "itest-race-1");
+    char *b = attach_body(VM1, 1, 1, NULL);
+    struct inflight f[MANY];
+    pthread_t t[MANY];
+    for (int i = 0; i < SAME; i++) {
+        f[i] = (struct inflight){
+            .d = &g.a, .method = "PUT", .path = "/v1/nics/" NIC(1), .body = b, .timeout_ms = 20000};
+        assert_int_equal(pthread_create(&t[i], NULL, inflight_call, &f[i]), 0);
+    }
+    int created = 0, repeated = 0;
+    for (int i = 0; i < SAME; i++) {
+        pthread_join(t[i], NULL);
+        created += f[i].resp.status == 201;
+        repeated += f[i].resp.status == 200;
+        itest_resp_free(&f[i].resp);
+    }
+    assert_int_equal(created, 1);
+    assert_int_equal(repeated, SAME - 1);
+    assert_int_equal(inventory_size(&g.a), 1);
+
+    /* 20 NICs for the 15 VFs left. */
+    char paths[MANY][64], *bodies[MANY];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(paths[i], sizeof paths[i], "/v1/nics/bbbbbbbb-0000-4000-8000-%012d", i);
+        bodies[i] = attach_body(VM2, (unsigned)(100 + i), 1, NULL);
+        f[i] = (struct inflight){
+            .d = &g.a, .method = "PUT", .path = paths[i], .body = bodies[i], .timeout_ms = 20000};
+        assert_int_equal(pthread_create(&t[i], NULL, inflight_call, &f[i]), 0);
+    }
+    int ok = 0, full = 0;
+    for (int i = 0; i < MANY; i++) {
+        pthread_join(t[i], NULL);
+        ok += f[i].resp.status == 201;
+        full += f[i].resp.status == 409 &&
+                strcmp(itest_error_code(&f[i].resp), "NoFreeVirtualFunction") == 0;
+        itest_resp_free(&f[i].resp);
+        free(bodies[i]);
+    }
+    assert_int_equal(ok, 15);
+    assert_int_equal(full, MANY - 15);
+    /* Every VF index once. */
+    json_t *j = inventory(&g.a);
+    json_t *v = json_object_get(j, "value");
+    assert_int_equal(json_array_size(v), 16);
+    int seen[16] = {0};
+    for (size_t i = 0; i < 16; i++) {
+        long long idx = jint(json_object_get(json_array_get(v, i), "vf"), "vfIndex");
+        assert_true(idx >= 0 && idx < 16);
+        assert_int_equal(seen[idx]++, 0);
+    }
+    json_decref(j);
+    free(b);
+    stop_ok(&g.a);
+}
+
 /* --- fault injection ----------------------------------------------------------------- */
 
 static void test_fault_fail_rate(void **state)
@@ -1094,6 +1156,7 @@ int main(void)
         T(test_auth),
         T(test_https),
         T(test_sigterm_finishes_in_flight),
+        T(test_concurrent_attaches),
         T(test_fault_fail_rate),
         T(test_fault_delay_and_hang),
         T(test_bad_settings_exit_2),

@@ -24,6 +24,7 @@ enum route_auth {
     AUTH_ADMIN,        /* admin tokens only */
     AUTH_AGENT,        /* host-agent tokens (and admin) */
     AUTH_SUBSCRIPTION, /* admin, or a user token of the {subscriptionId} in the path */
+    AUTH_TENANT,       /* admin, or any user token (the handler shows only what it may see) */
 };
 
 enum route_flags {

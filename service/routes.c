@@ -5,6 +5,9 @@
 #define SUB     "/subscriptions/{subscriptionId}"
 #define ADM_SUB "/admin/subscriptions/{subscriptionId}"
 #define ADM_CAT "/admin/catalog"
+#define NSGS \
+    SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups"
+#define NSG NSGS "/{networkSecurityGroupName}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -53,6 +56,20 @@ const struct route routes[] = {
     {"GET",    SUB "/providers/Microsoft.Compute/skus",  api_catalog_skus_list,           AUTH_SUBSCRIPTION, 0},
     {"POST",   SUB "/providers/Microsoft.Network/locations/{location}/checkAcceleratedNetworkingEligibility",
                                                          api_elig_check,                  AUTH_SUBSCRIPTION, ROUTE_READ},
+
+    /* Microsoft.Network: network security groups and their rules */
+    {"GET",    SUB "/providers/Microsoft.Network/networkSecurityGroups", api_nsg_list_all, AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSGS,                                     api_nsg_list,                    AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NSG,                                      api_nsg_put,                     AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG,                                      api_nsg_get,                     AUTH_SUBSCRIPTION, 0},
+    {"PATCH",  NSG,                                      api_nsg_patch,                   AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NSG,                                      api_nsg_delete,                  AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/securityRules",                     api_secrule_list,                AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NSG "/securityRules/{securityRuleName}",  api_secrule_put,                 AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/securityRules/{securityRuleName}",  api_secrule_get,                 AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NSG "/securityRules/{securityRuleName}",  api_secrule_delete,              AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/defaultSecurityRules",              api_nsg_default_rule_list,       AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/defaultSecurityRules/{defaultSecurityRuleName}", api_nsg_default_rule_get, AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

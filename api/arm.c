@@ -56,34 +56,77 @@ static void arm_query_add(struct buf *b, const char *key, const char *value)
     }
 }
 
+struct arm_query_ctx {
+    struct buf *url;
+};
+
+/* Copies one query argument into the next link, except the paging ones. */
+static enum MHD_Result arm_query_copy(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct arm_query_ctx *q = cls;
+    (void)kind;
+    if (strcmp(key, "$top") != 0 && strcmp(key, "$skipToken") != 0)
+        arm_query_add(q->url, key, value ? value : "");
+    return MHD_YES;
+}
+
 void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *list, int more_follow,
                      const char *last_key)
 {
     if (!more_follow || !last_key)
         return;
     size_t klen = strlen(last_key);
-    char *token =
-        util_xmalloc(sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-    sodium_bin2base64(
-        token, sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-        (const unsigned char *)last_key, klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    size_t tlen = sodium_base64_ENCODED_LEN(klen, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *token = util_xmalloc(tlen);
+    sodium_bin2base64(token, tlen, (const unsigned char *)last_key, klen,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
     struct buf url = {0};
+    struct arm_query_ctx q = {&url};
     char top[24];
     buf_appendf(&url, "%s://%s%s?", rq->app->cfg->insecure_http ? "http" : "https",
                 host ? host : "localhost", rq->path);
-    if (rq->api_version)
-        arm_query_add(&url, "api-version", rq->api_version);
-    /* Keep the filter the client asked for on every page. */
-    const char *filter = req_query(rq, "$filter");
-    if (filter)
-        arm_query_add(&url, "$filter", filter);
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, arm_query_copy, &q);
     snprintf(top, sizeof(top), "%ld", pg->top);
     arm_query_add(&url, "$top", top);
     arm_query_add(&url, "$skipToken", token);
     json_object_set_new(list, "nextLink", json_string(url.data));
     buf_free(&url);
     free(token);
+}
+
+json_t *arm_list_build(const struct req *rq, const struct arm_page *pg, const void *items, size_t n,
+                       size_t item_size, arm_item_json_fn to_json, const void *ctx,
+                       arm_item_key_fn key)
+{
+    json_t *value = json_array();
+    size_t shown = n > (size_t)pg->top ? (size_t)pg->top : n;
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(value, to_json((const char *)items + i * item_size, ctx));
+    json_t *list = json_pack("{s:o}", "value", value);
+    if (n > shown && shown) {
+        char *last = key((const char *)items + (shown - 1) * item_size);
+        util_str_lower(last);
+        arm_page_finish(rq, pg, list, 1, last);
+        free(last);
+    }
+    return list;
+}
+
+int arm_guid_param(struct req *rq, struct reply *rp, const char *name, char out[37])
+{
+    const char *v = req_param(rq, name);
+    int is_sub = strcmp(name, "subscriptionId") == 0;
+    if (!v || !util_is_guid(v)) {
+        reply_error(rp, is_sub ? ERR_INVALID_SUBSCRIPTION_ID : ERR_INVALID_PARAMETER, name,
+                    "The %s '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
+                    is_sub ? "subscription id" : name, v ? v : "");
+        return -1;
+    }
+    snprintf(out, 37, "%s", v);
+    util_str_lower(out);
+    return 0;
 }
 
 /* Whether an If-Match / If-None-Match list names etag ("*" names any). */
@@ -237,10 +280,7 @@ char *arm_resource_id(const char *sub, const char *rg, const char *provider, con
 
 char *arm_lock_key(const char *sub, const char *rg, const char *type, const char *name)
 {
-    char *key = util_asprintf("%s/%s/%s/%s", sub, rg, type, name);
-    for (char *p = key; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return key;
+    return util_str_lower(util_asprintf("%s/%s/%s/%s", sub, rg, type, name));
 }
 
 const char *arm_network_name_problem(const char *name)

@@ -18,9 +18,28 @@ struct arm_page {
 int arm_page_parse(struct req *rq, struct reply *rp, struct arm_page *pg);
 void arm_page_free(struct arm_page *pg);
 /* Sets "nextLink" on list (an object with "value") to this request's URL
- * with $skipToken = last_key, when more_follow. */
+ * with $skipToken = last_key, when more_follow. Every other query argument
+ * of the request ($filter, state=...) is kept, so each page lists the same
+ * thing. */
 void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *list, int more_follow,
                      const char *last_key);
+
+/* The JSON of one item of an array of items, and its paging key (the value
+ * the list is ordered by; a new string, lower-cased by arm_list_build). */
+typedef json_t *(*arm_item_json_fn)(const void *item, const void *ctx);
+typedef char *(*arm_item_key_fn)(const void *item);
+/* {value, nextLink} from n items of item_size bytes fetched with a limit of
+ * pg->top + 1: shows at most pg->top (to_json gets ctx with each), and when
+ * more followed, links to the next page from the last one shown. A new
+ * reference. */
+json_t *arm_list_build(const struct req *rq, const struct arm_page *pg, const void *items, size_t n,
+                       size_t item_size, arm_item_json_fn to_json, const void *ctx,
+                       arm_item_key_fn key);
+
+/* The GUID path parameter `name` (subscriptionId, tokenId, ...), lower-cased
+ * into out. -1 with a 400 in rp when it is not a GUID (InvalidSubscriptionId
+ * for subscriptionId, InvalidParameter for the rest). */
+int arm_guid_param(struct req *rq, struct reply *rp, const char *name, char out[37]);
 
 /* Checks If-Match / If-None-Match against the resource's current etag (its
  * uuid, NULL when it does not exist). 0 to go on, -1 with 412 in rp. */

@@ -99,6 +99,17 @@ static json_t *loc_json(const struct db_location *l)
                      "updatedAt", l->updated_at);
 }
 
+static json_t *loc_item_json(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return loc_json(item);
+}
+
+static char *loc_item_key(const void *item)
+{
+    return util_xstrdup(((const struct db_location *)item)->name);
+}
+
 /* The {locationName} parameter, checked and lower-cased into out; -1 with a
  * 400 in rp. */
 static int loc_name_param(struct req *rq, struct reply *rp, char out[DB_CATALOG_NAME_MAX + 1])
@@ -244,12 +255,8 @@ void api_catalog_location_list(struct req *rq, struct reply *rp)
         arm_page_free(&pg);
         return;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, loc_json(&items[i]));
-    json_t *list = json_pack("{s:o}", "value", value);
-    arm_page_finish(rq, &pg, list, n > shown, shown ? items[shown - 1].name : NULL);
+    json_t *list =
+        arm_list_build(rq, &pg, items, n, sizeof(*items), loc_item_json, NULL, loc_item_key);
     db_location_list_free(items, n);
     arm_page_free(&pg);
     reply_json(rp, 200, list);
@@ -291,6 +298,18 @@ static json_t *size_json(const struct db_vm_size *s)
                      "maxNetworkInterfaces", (json_int_t)s->max_nics, "acceleratedNetworking",
                      s->accelerated_networking, "createdAt", s->created_at, "updatedAt",
                      s->updated_at);
+}
+
+static json_t *size_item_json(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return size_json(item);
+}
+
+/* Lists are ordered by the lower-cased name. */
+static char *size_item_key(const void *item)
+{
+    return util_xstrdup(((const struct db_vm_size *)item)->name);
 }
 
 static const char *size_name_param(struct req *rq, struct reply *rp)
@@ -432,21 +451,8 @@ void api_catalog_vm_size_list(struct req *rq, struct reply *rp)
         arm_page_free(&pg);
         return;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    char last[DB_CATALOG_NAME_MAX + 1] = "";
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, size_json(&items[i]));
-    if (shown) {
-        /* The key is the lower-cased name, as the list is ordered. */
-        const char *s = items[shown - 1].name;
-        size_t i = 0;
-        for (; s[i] && i < DB_CATALOG_NAME_MAX; i++)
-            last[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' : s[i]);
-        last[i] = '\0';
-    }
-    json_t *list = json_pack("{s:o}", "value", value);
-    arm_page_finish(rq, &pg, list, n > shown, shown ? last : NULL);
+    json_t *list =
+        arm_list_build(rq, &pg, items, n, sizeof(*items), size_item_json, NULL, size_item_key);
     free(items);
     arm_page_free(&pg);
     reply_json(rp, 200, list);
@@ -497,6 +503,19 @@ static json_t *image_json(const struct db_os_image *i)
                           i->vf_driver, "createdAt", i->created_at, "updatedAt", i->updated_at);
     free(key);
     return o;
+}
+
+static json_t *image_item_json(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return image_json(item);
+}
+
+/* Lists are ordered by the lower-cased publisher:offer:sku. */
+static char *image_item_key(const void *item)
+{
+    const struct db_os_image *i = item;
+    return util_asprintf("%s:%s:%s", i->publisher, i->offer, i->sku);
 }
 
 static int image_key_param(struct req *rq, struct reply *rp, struct catalog_image_key *k)
@@ -681,21 +700,8 @@ void api_catalog_os_image_list(struct req *rq, struct reply *rp)
         arm_page_free(&pg);
         return;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    char *last = NULL;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, image_json(&items[i]));
-    if (shown) {
-        /* The key is the lower-cased publisher:offer:sku, as the list is ordered. */
-        const struct db_os_image *l = &items[shown - 1];
-        last = util_asprintf("%s:%s:%s", l->publisher, l->offer, l->sku);
-        for (char *p = last; *p; p++)
-            *p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
-    }
-    json_t *list = json_pack("{s:o}", "value", value);
-    arm_page_finish(rq, &pg, list, n > shown, last);
-    free(last);
+    json_t *list =
+        arm_list_build(rq, &pg, items, n, sizeof(*items), image_item_json, NULL, image_item_key);
     db_os_image_list_free(items, n);
     arm_page_free(&pg);
     reply_json(rp, 200, list);

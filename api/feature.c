@@ -91,33 +91,6 @@ static const char *feature_ns_param(struct req *rq)
     return ns ? ns : req_param(rq, "namespace");
 }
 
-/* The subscriptionId path parameter, checked and lower-cased. The pipeline
- * has checked it already on the subscription's own routes; the admin routes
- * check it here. */
-static int feature_sub_param(struct req *rq, struct reply *rp, char out[37])
-{
-    const char *id = req_param(rq, "subscriptionId");
-    if (!id || !util_is_guid(id)) {
-        reply_error(rp, ERR_INVALID_SUBSCRIPTION_ID, "subscriptionId",
-                    "The subscription id '%s' is not a GUID "
-                    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
-                    id ? id : "");
-        return -1;
-    }
-    for (int i = 0; i < 36; i++)
-        out[i] = (char)tolower((unsigned char)id[i]);
-    out[36] = '\0';
-    return 0;
-}
-
-static char *feature_lower(const char *s)
-{
-    char *out = util_xstrdup(s);
-    for (char *p = out; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return out;
-}
-
 /* Why a feature could not be found, as the client is told: the namespace
  * has no features at all (400 InvalidResourceNamespace), or the feature is
  * not one of them (404 FeatureNotFound). */
@@ -218,6 +191,44 @@ static json_t *feature_reg_json(const struct db_feature_reg *g)
         feature_str_or_null(g->decided_at), "reason", feature_str_or_null(g->reason));
     free(id);
     return o;
+}
+
+/* Paging keys and JSON for the three lists (namespace/name, and
+ * subscription/namespace/feature for registrations). */
+static char *feature_sub_state_key(const void *item)
+{
+    const struct db_feature_sub_state *f = item;
+    return util_asprintf("%s/%s", f->namespace_, f->name);
+}
+
+static json_t *feature_sub_state_json(const void *item, const void *sub)
+{
+    const struct db_feature_sub_state *f = item;
+    return feature_result_json(sub, f->namespace_, f->name, f->state, f->reason);
+}
+
+static char *feature_def_key(const void *item)
+{
+    const struct db_feature *f = item;
+    return util_asprintf("%s/%s", f->namespace_, f->name);
+}
+
+static json_t *feature_def_item_json(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return feature_def_json(item);
+}
+
+static char *feature_reg_key(const void *item)
+{
+    const struct db_feature_reg *g = item;
+    return util_asprintf("%s/%s/%s", g->subscription_id, g->namespace_, g->feature);
+}
+
+static json_t *feature_reg_item_json(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return feature_reg_json(item);
 }
 
 /* --- changes: one transaction each ----------------------------------------- */
@@ -496,7 +507,7 @@ void api_feature_register(struct req *rq, struct reply *rp)
     struct feature_change_tx t = {.op = FEATURE_REGISTER};
     struct err e = {0};
     char sub[37];
-    if (feature_sub_param(rq, rp, sub) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0)
         return;
     if (rq->body && jspec_parse(rq->body, feature_register_spec, &in, "", JSPEC_STRICT, &e)) {
         reply_error_steal(rp, &e);
@@ -513,7 +524,7 @@ void api_feature_unregister(struct req *rq, struct reply *rp)
     struct err e = {0};
     static const struct jspec empty[] = {JSPEC_END};
     char sub[37];
-    if (feature_sub_param(rq, rp, sub) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0)
         return;
     if (rq->body && jspec_parse(rq->body, empty, NULL, "", JSPEC_STRICT, &e)) {
         reply_error_steal(rp, &e);
@@ -531,7 +542,7 @@ void api_feature_get(struct req *rq, struct reply *rp)
     struct db_feature_reg g = {0};
     const char *ns = feature_ns_param(rq), *name = req_param(rq, "featureName");
     char sub[37];
-    if (feature_sub_param(rq, rp, sub) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0)
         return;
     enum db_status st = db_acquire(rq->app->db, &c);
     if (st == DB_OK) {
@@ -596,7 +607,7 @@ static void feature_reply_sub_list(struct req *rq, struct reply *rp, const char 
     size_t n = 0;
     int known = 1;
     char canon[129], sub[37];
-    if (feature_sub_param(rq, rp, sub) != 0 || arm_page_parse(rq, rp, &pg) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0 || arm_page_parse(rq, rp, &pg) != 0)
         return;
     if (feature_check_key(rp, pg.after, 2, 0) != 0)
         goto out;
@@ -618,21 +629,9 @@ static void feature_reply_sub_list(struct req *rq, struct reply *rp, const char 
         feature_reply_missing(rq, rp, FEATURE_NO_NAMESPACE, ns, NULL);
         goto out;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, feature_result_json(sub, items[i].namespace_, items[i].name,
-                                                         items[i].state, items[i].reason));
-    json_t *list = json_pack("{s:o}", "value", value);
-    char *last = NULL;
-    if (shown) {
-        char *k = util_asprintf("%s/%s", items[shown - 1].namespace_, items[shown - 1].name);
-        last = feature_lower(k);
-        free(k);
-    }
-    arm_page_finish(rq, &pg, list, n > shown, last);
-    free(last);
-    reply_json(rp, 200, list);
+    reply_json(rp, 200,
+               arm_list_build(rq, &pg, items, n, sizeof(*items), feature_sub_state_json, sub,
+                              feature_sub_state_key));
 out:
     for (size_t i = 0; i < n; i++)
         db_feature_sub_state_free(&items[i]);
@@ -778,20 +777,9 @@ void api_feature_def_list(struct req *rq, struct reply *rp)
         reply_db_error(rp, rq, st);
         goto out;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, feature_def_json(&items[i]));
-    json_t *list = json_pack("{s:o}", "value", value);
-    char *last = NULL;
-    if (shown) {
-        char *k = util_asprintf("%s/%s", items[shown - 1].namespace_, items[shown - 1].name);
-        last = feature_lower(k);
-        free(k);
-    }
-    arm_page_finish(rq, &pg, list, n > shown, last);
-    free(last);
-    reply_json(rp, 200, list);
+    reply_json(rp, 200,
+               arm_list_build(rq, &pg, items, n, sizeof(*items), feature_def_item_json, NULL,
+                              feature_def_key));
 out:
     for (size_t i = 0; i < n; i++)
         db_feature_free(&items[i]);
@@ -834,29 +822,9 @@ void api_feature_reg_list(struct req *rq, struct reply *rp)
         reply_db_error(rp, rq, st);
         goto out;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, feature_reg_json(&items[i]));
-    json_t *list = json_pack("{s:o}", "value", value);
-    char *last = NULL;
-    if (shown) {
-        const struct db_feature_reg *g = &items[shown - 1];
-        char *k = util_asprintf("%s/%s/%s", g->subscription_id, g->namespace_, g->feature);
-        last = feature_lower(k);
-        free(k);
-    }
-    arm_page_finish(rq, &pg, list, n > shown, last);
-    free(last);
-    /* arm_page_finish keeps only the paging parameters and $filter: keep
-     * the state filter on every page too (its value is one of ours). */
-    json_t *next = json_object_get(list, "nextLink");
-    if (next && state) {
-        char *link = util_asprintf("%s&state=%s", json_string_value(next), state);
-        json_object_set_new(list, "nextLink", json_string(link));
-        free(link);
-    }
-    reply_json(rp, 200, list);
+    reply_json(rp, 200,
+               arm_list_build(rq, &pg, items, n, sizeof(*items), feature_reg_item_json, NULL,
+                              feature_reg_key));
 out:
     for (size_t i = 0; i < n; i++)
         db_feature_reg_free(&items[i]);
@@ -873,7 +841,7 @@ void api_feature_reg_get(struct req *rq, struct reply *rp)
     enum feature_missing missing = FEATURE_FOUND;
     const char *ns = feature_ns_param(rq), *name = req_param(rq, "featureName");
     char sub[37];
-    if (feature_sub_param(rq, rp, sub) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0)
         return;
     enum db_status st = db_acquire(rq->app->db, &c);
     if (st != DB_OK) {
@@ -936,7 +904,7 @@ static void feature_decide(struct req *rq, struct reply *rp, enum feature_op op)
     struct feature_change_tx t = {.op = op};
     struct err e = {0};
     char sub[37];
-    if (feature_sub_param(rq, rp, sub) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0)
         return;
     if (!rq->body && op == FEATURE_REJECT) {
         reply_error(rp, ERR_INVALID_REQUEST_CONTENT, NULL,

@@ -73,6 +73,18 @@ static json_t *rg_json(const struct db_rg *g)
     return o;
 }
 
+static json_t *rg_item_json(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return rg_json(item);
+}
+
+/* Lists are ordered by the lower-cased name. */
+static char *rg_item_key(const void *item)
+{
+    return util_xstrdup(((const struct db_rg *)item)->name);
+}
+
 /* The group name from the path, checked; NULL with a 400 in rp if bad. */
 static const char *rg_name_param(struct req *rq, struct reply *rp)
 {
@@ -112,9 +124,7 @@ static enum db_status rg_put_run(struct db_conn *c, void *arg)
     db_rg_free(&t->cur);
     db_rg_free(&t->out);
     memset(&t->cur, 0, sizeof(t->cur));
-    char *key = util_asprintf("rg:%s:%s", t->sub, t->name);
-    for (char *p = key; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    char *key = arm_lock_key(t->sub, "", "resourceGroups", t->name);
     enum db_status st = db_lock_key(c, key);
     free(key);
     if (st == DB_OK)
@@ -238,9 +248,7 @@ static enum db_status rg_delete_run(struct db_conn *c, void *arg)
 {
     struct rg_delete_tx *t = arg;
     struct db_rg g = {0};
-    char *key = util_asprintf("rg:%s:%s", t->sub, t->name);
-    for (char *p = key; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    char *key = arm_lock_key(t->sub, "", "resourceGroups", t->name);
     enum db_status st = db_lock_key(c, key);
     free(key);
     if (st == DB_OK)
@@ -296,20 +304,8 @@ void api_rg_list(struct req *rq, struct reply *rp)
         arm_page_free(&pg);
         return;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    char *last = NULL;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, rg_json(&items[i]));
-    if (shown) {
-        /* The key is the lower-cased name, as the list is ordered. */
-        last = util_xstrdup(items[shown - 1].name);
-        for (char *p = last; *p; p++)
-            *p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
-    }
-    json_t *list = json_pack("{s:o}", "value", value);
-    arm_page_finish(rq, &pg, list, n > shown, last);
-    free(last);
+    json_t *list =
+        arm_list_build(rq, &pg, items, n, sizeof(*items), rg_item_json, NULL, rg_item_key);
     for (size_t i = 0; i < n; i++)
         db_rg_free(&items[i]);
     free(items);

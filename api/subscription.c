@@ -58,21 +58,15 @@ static json_t *sub_json_admin(const struct db_subscription *s)
     return o;
 }
 
-/* The subscriptionId path parameter of an admin route, checked and lower-cased. */
-static int sub_id_param(struct req *rq, struct reply *rp, char out[37])
+static json_t *sub_item_json(const void *item, const void *ctx)
 {
-    const char *id = req_param(rq, "subscriptionId");
-    if (!id || !util_is_guid(id)) {
-        reply_error(rp, ERR_INVALID_SUBSCRIPTION_ID, "subscriptionId",
-                    "The subscription id '%s' is not a GUID "
-                    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
-                    id ? id : "");
-        return -1;
-    }
-    for (int i = 0; i < 36; i++)
-        out[i] = (char)tolower((unsigned char)id[i]);
-    out[36] = '\0';
-    return 0;
+    (void)ctx;
+    return sub_json_admin(item);
+}
+
+static char *sub_item_key(const void *item)
+{
+    return util_xstrdup(((const struct db_subscription *)item)->id);
 }
 
 struct sub_put_tx {
@@ -102,7 +96,7 @@ void api_subscription_put(struct req *rq, struct reply *rp)
     struct sub_put_tx t = {.actor = rq->who.token_id};
     struct err e = {0};
     char id[37];
-    if (sub_id_param(rq, rp, id) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", id) != 0)
         return;
     t.id = id;
     if (!rq->body) {
@@ -128,7 +122,7 @@ void api_subscription_admin_get(struct req *rq, struct reply *rp)
     struct db_subscription s = {0};
     struct db_conn *c;
     char id[37];
-    if (sub_id_param(rq, rp, id) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", id) != 0)
         return;
     enum db_status st = db_acquire(rq->app->db, &c);
     if (st == DB_OK) {
@@ -169,12 +163,8 @@ void api_subscription_list(struct req *rq, struct reply *rp)
         arm_page_free(&pg);
         return;
     }
-    json_t *value = json_array();
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, sub_json_admin(&items[i]));
-    json_t *list = json_pack("{s:o}", "value", value);
-    arm_page_finish(rq, &pg, list, n > shown, shown ? items[shown - 1].id : NULL);
+    json_t *list =
+        arm_list_build(rq, &pg, items, n, sizeof(*items), sub_item_json, NULL, sub_item_key);
     for (size_t i = 0; i < n; i++)
         db_subscription_free(&items[i]);
     free(items);
@@ -203,7 +193,7 @@ static void sub_set_state(struct req *rq, struct reply *rp, const char *state)
 {
     char id[37];
     struct sub_state_tx t = {.actor = rq->who.token_id, .state = state};
-    if (sub_id_param(rq, rp, id) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", id) != 0)
         return;
     t.id = id;
     enum db_status st = db_tx(rq->app->db, sub_state_run, &t);

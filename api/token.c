@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/arm.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/audit.h"
@@ -44,24 +45,6 @@ static json_t *token_json(const struct db_token *t)
     else
         json_object_set_new(o, "bootstrap", json_boolean(t->bootstrap));
     return o;
-}
-
-/* A GUID path parameter, lower-cased into out; -1 with a 400 in rp if bad. */
-static int token_guid_param(struct req *rq, struct reply *rp, const char *name, char out[37])
-{
-    const char *v = req_param(rq, name);
-    if (!v || !util_is_guid(v)) {
-        reply_error(rp,
-                    strcmp(name, "subscriptionId") == 0 ? ERR_INVALID_SUBSCRIPTION_ID
-                                                        : ERR_INVALID_PARAMETER,
-                    name, "The %s '%s' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).", name,
-                    v ? v : "");
-        return -1;
-    }
-    for (int i = 0; i < 36; i++)
-        out[i] = (char)tolower((unsigned char)v[i]);
-    out[36] = '\0';
-    return 0;
 }
 
 struct token_issue_tx {
@@ -153,7 +136,7 @@ void api_token_subscription_create(struct req *rq, struct reply *rp)
 {
     struct token_create_req in = {0};
     char sub[37];
-    if (token_guid_param(rq, rp, "subscriptionId", sub) != 0 ||
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0 ||
         token_parse(rq, rp, token_user_create_spec, &in, 1) != 0)
         return;
     token_issue(rq, rp, "user", sub, in.description);
@@ -199,7 +182,7 @@ void api_token_list(struct req *rq, struct reply *rp)
 void api_token_subscription_list(struct req *rq, struct reply *rp)
 {
     char sub[37];
-    if (token_guid_param(rq, rp, "subscriptionId", sub) == 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) == 0)
         token_reply_list(rq, rp, sub);
 }
 
@@ -208,7 +191,7 @@ void api_token_get(struct req *rq, struct reply *rp)
     struct db_conn *c;
     struct db_token t = {0};
     char id[37];
-    if (token_guid_param(rq, rp, "tokenId", id) != 0)
+    if (arm_guid_param(rq, rp, "tokenId", id) != 0)
         return;
     enum db_status st = db_acquire(rq->app->db, &c);
     if (st == DB_OK) {
@@ -259,7 +242,7 @@ static enum db_status token_revoke_run(struct db_conn *c, void *arg)
 static void token_revoke(struct req *rq, struct reply *rp, const char *sub)
 {
     char id[37];
-    if (token_guid_param(rq, rp, "tokenId", id) != 0)
+    if (arm_guid_param(rq, rp, "tokenId", id) != 0)
         return;
     struct token_revoke_tx t = {.id = id, .sub = sub, .actor = rq->who.token_id};
     enum db_status st = db_tx(rq->app->db, token_revoke_run, &t);
@@ -282,6 +265,6 @@ void api_token_delete(struct req *rq, struct reply *rp)
 void api_token_subscription_delete(struct req *rq, struct reply *rp)
 {
     char sub[37];
-    if (token_guid_param(rq, rp, "subscriptionId", sub) == 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) == 0)
         token_revoke(rq, rp, sub);
 }

@@ -168,6 +168,13 @@ int util_is_guid(const char *s)
     return 1;
 }
 
+char *util_str_lower(char *s)
+{
+    for (char *p = s; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
 int util_parse_long(const char *s, long min, long max, long *out)
 {
     char *end;

@@ -37,6 +37,9 @@ void util_uuid4(char out[37]);
 /* 1 when s is a GUID (8-4-4-4-12 hex digits, any case), else 0. */
 int util_is_guid(const char *s);
 
+/* Lower-cases ASCII letters in place; returns s. */
+char *util_str_lower(char *s);
+
 /* Parses a whole decimal number in [min, max]; 0 on success, -1 otherwise. */
 int util_parse_long(const char *s, long min, long max, long *out);
 

@@ -235,17 +235,18 @@ function responseFor(op, status) {
     return null;
 }
 
+// The media type (type/subtype, parameters ignored on both sides) of a
+// Content-Type among a response's content keys; then "type/*" and "*/*".
 function mediaFor(content, contentType) {
     if (!content) return null;
-    const base = (contentType || "").split(";")[0].trim().toLowerCase();
-    for (const [mt, m] of Object.entries(content)) {
-        if (mt.toLowerCase() === base) return { mt, media: m };
-    }
-    for (const [mt, m] of Object.entries(content)) {
-        const [t] = mt.toLowerCase().split("/");
-        if (mt === "*/*" || mt.toLowerCase() === `${t}/*` && base.startsWith(`${t}/`)) return { mt, media: m };
-    }
-    return null;
+    const baseOf = (v) => (v || "").split(";")[0].trim().toLowerCase();
+    const base = baseOf(contentType);
+    if (!base) return null;
+    const entries = Object.entries(content);
+    const exact = entries.find(([mt]) => baseOf(mt) === base);
+    if (exact) return { mt: exact[0], media: exact[1] };
+    const range = entries.find(([mt]) => baseOf(mt) === `${base.split("/")[0]}/*`) || entries.find(([mt]) => baseOf(mt) === "*/*");
+    return range ? { mt: range[0], media: range[1] } : null;
 }
 
 // --- checking -------------------------------------------------------------------
@@ -258,11 +259,12 @@ function mismatch(rec, where, problem) {
     const key = `${where}\n${problem}`;
     let m = mismatches.get(key);
     if (!m) {
-        m = { where, problem, count: 0, suites: new Set(), example: `${rec.method} ${rec.path}` };
+        m = { where, problem, count: 0, suites: new Set(), statuses: new Set(), example: `${rec.method} ${rec.path}` };
         mismatches.set(key, m);
     }
     m.count++;
     m.suites.add(rec.suite || "?");
+    m.statuses.add(rec.status);
 }
 
 function ajvErrors(errors) {
@@ -331,10 +333,13 @@ function checkRecord(rec) {
     const method = rec.method.toUpperCase();
     const t = matchPath(rec.path);
     if (!t) {
-        const shape = rec.path.split("?")[0].replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{guid}");
-        const where = `${method} ${shape} (no path in openapi.yaml) -> ${rec.status}`;
         if (rec.status !== 404) {
-            mismatch(rec, where, `a response ${rec.status} for a path the contract does not have (an undocumented route?)`);
+            // One mismatch per route (GUIDs and case folded), whatever the status.
+            const shape = rec.path
+                .split("?")[0]
+                .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{guid}")
+                .toLowerCase();
+            mismatch(rec, `${method} ${shape}`, "the server answers this path (not with the router's 404) but openapi.yaml has no such path: an undocumented route");
             return;
         }
         checkBody(rec, `${method} (unknown path) -> 404`, { content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorResponse" } } } }, "unknown-path");
@@ -343,9 +348,8 @@ function checkRecord(rec) {
     const opMethod = method === "HEAD" && !t.item.head ? "get" : method.toLowerCase();
     const op = METHODS.includes(opMethod) ? t.item[opMethod] : undefined;
     if (!op) {
-        const where = `${method} ${t.tpl} (no such operation) -> ${rec.status}`;
         if (rec.status !== 405) {
-            mismatch(rec, where, `a response ${rec.status} for a method the contract does not have for this path (an undocumented operation?)`);
+            mismatch(rec, `${method} ${t.tpl}`, "the server answers this method (not with the router's 405) but openapi.yaml has no such operation on this path: an undocumented operation");
             return;
         }
         const resp = deref({ $ref: "#/components/responses/MethodNotAllowed" });
@@ -397,7 +401,8 @@ const sorted = [...mismatches.values()].sort((a, b) => a.where.localeCompare(b.w
 for (const m of sorted) {
     console.log(`MISMATCH ${m.where}`);
     console.log(`    ${m.problem}`);
-    console.log(`    seen ${m.count}x, e.g. ${m.example} (${[...m.suites].sort().join(", ")})`);
+    const statuses = [...m.statuses].sort().join(", ");
+    console.log(`    seen ${m.count}x (status ${statuses}), e.g. ${m.example} (${[...m.suites].sort().join(", ")})`);
 }
 if (unseen.length > 0) {
     console.log(`operations no recorded response exercised (${unseen.length}; not a failure):`);

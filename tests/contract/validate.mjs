@@ -267,13 +267,19 @@ function mismatch(rec, where, problem) {
     m.statuses.add(rec.status);
 }
 
+// ajv's errors as one line; array indices folded to * so that the same
+// problem in several list items (or several responses) is reported once.
 function ajvErrors(errors) {
-    const lines = (errors || []).slice(0, MAX_ERRORS_PER_MISMATCH).map((e) => {
-        const extra = e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : "";
-        return `${e.instancePath || "(body)"} ${e.message}${extra}`;
-    });
-    if ((errors || []).length > MAX_ERRORS_PER_MISMATCH)
-        lines.push(`... ${errors.length - MAX_ERRORS_PER_MISMATCH} more`);
+    const all = [
+        ...new Set(
+            (errors || []).map((e) => {
+                const extra = e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : "";
+                return `${(e.instancePath || "(body)").replace(/\/\d+(?=\/|$)/g, "/*")} ${e.message}${extra}`;
+            }),
+        ),
+    ];
+    const lines = all.slice(0, MAX_ERRORS_PER_MISMATCH);
+    if (all.length > MAX_ERRORS_PER_MISMATCH) lines.push(`... ${all.length - MAX_ERRORS_PER_MISMATCH} more`);
     return lines.join("; ");
 }
 

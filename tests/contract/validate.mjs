@@ -223,6 +223,32 @@ function matchPath(path) {
     return null;
 }
 
+// A path without a contract path, with its names folded the ARM way, so that
+// one undocumented route is one mismatch: GUIDs become {guid}; in
+// /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/
+// providers/{Namespace}/{type}/{name}/{childType}/{childName}... every name
+// becomes {name}.
+function routeShape(path) {
+    const segs = (splitPath(path.split("?")[0]) || [path]).map((x) =>
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(x) ? "{guid}" : x,
+    );
+    const out = [];
+    for (let i = 0; i < segs.length; i++) {
+        const low = segs[i].toLowerCase();
+        out.push(segs[i]);
+        if ((low === "subscriptions" || low === "resourcegroups") && i + 1 < segs.length) {
+            out.push("{name}");
+            i++;
+        } else if (low === "providers" && i + 1 < segs.length) {
+            out.push(segs[++i]); // the namespace
+            // Then type, name, type, name... (an action such as /register
+            // lands on a type's place and is kept).
+            for (let j = 0; ++i < segs.length; j++) out.push(j % 2 === 0 ? segs[i] : "{name}");
+        }
+    }
+    return "/" + out.join("/");
+}
+
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 function responseFor(op, status) {
@@ -340,12 +366,8 @@ function checkRecord(rec) {
     const t = matchPath(rec.path);
     if (!t) {
         if (rec.status !== 404) {
-            // One mismatch per route (GUIDs and case folded), whatever the status.
-            const shape = rec.path
-                .split("?")[0]
-                .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{guid}")
-                .toLowerCase();
-            mismatch(rec, `${method} ${shape}`, "the server answers this path (not with the router's 404) but openapi.yaml has no such path: an undocumented route");
+            // One mismatch per route, whatever the status and the names in it.
+            mismatch(rec, `${method} ${routeShape(rec.path)}`, "the server answers this path (not with the router's 404) but openapi.yaml has no such path: an undocumented route");
             return;
         }
         checkBody(rec, `${method} (unknown path) -> 404`, { content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorResponse" } } } }, "unknown-path");

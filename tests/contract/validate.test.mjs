@@ -177,8 +177,14 @@ test("a route or an operation the contract does not have", () => {
         rec("GET", "/widgets/1", 200, {}),
         rec("GET", "/widgets/2", 400, { error: { code: "Bad" } }),
         rec("POST", "/things", 200, {}),
+        rec("GET", `/subscriptions/${ID}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/nic-1`, 200, {}),
+        rec("PUT", `/subscriptions/${ID}/resourceGroups/RG2/providers/Microsoft.Network/networkInterfaces/nic-2`, 201, {}),
+        rec("PUT", `/subscriptions/${ID}/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/nic-3`, 400, {}),
     ]);
     assert.equal(r.code, 1, r.out);
+    // ARM names folded: one mismatch per route and method.
+    assert.match(r.out, /MISMATCH GET \/subscriptions\/\{name\}\/resourceGroups\/\{name\}\/providers\/Microsoft.Network\/networkInterfaces\/\{name\}\n/);
+    assert.match(r.out, /MISMATCH PUT \/subscriptions\/\{name\}\/resourceGroups\/\{name\}\/providers\/Microsoft.Network\/networkInterfaces\/\{name\}\n.*\n.*seen 2x \(status 201, 400\)/);
     assert.match(r.out, /MISMATCH GET \/widgets\/1\n.*undocumented route/);
     assert.match(r.out, /MISMATCH GET \/widgets\/2\n.*undocumented route/);
     assert.match(r.out, /MISMATCH POST \/things\n.*undocumented operation/);

@@ -133,17 +133,22 @@ DAEMON=$!
 
 # Ready when GET /healthz answers 200 (20 s at most; sooner if it died).
 ready=0
-for ((i = 0; i < 200; i++)); do
-    if ! kill -0 "$DAEMON" 2>/dev/null; then
-        break
-    fi
-    if curl -s -o /dev/null --noproxy '*' --max-time 2 --cacert "$CERT" -w '%{http_code}' \
-        "$URL/healthz" 2>/dev/null | grep -qx 200; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
+if env -i "PATH=$PATH" "NODE_EXTRA_CA_CERTS=$CERT" node -e '
+    const [url, pid] = process.argv.slice(1);
+    const deadline = Date.now() + 20000;
+    const alive = () => { try { process.kill(Number(pid), 0); return true; } catch { return false; } };
+    (async () => {
+        while (Date.now() < deadline && alive()) {
+            try {
+                const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+                if (r.status === 200) process.exit(0);
+            } catch {}
+            await new Promise((ok) => setTimeout(ok, 100));
+        }
+        process.exit(1);
+    })();' "$URL/healthz" "$DAEMON"; then
+    ready=1
+fi
 if [ "$ready" -ne 1 ]; then
     echo "sdk/run.sh: accelnetd did not become healthy at $URL; last lines of $LOG:" >&2
     tail -n 30 "$LOG" >&2

@@ -111,7 +111,9 @@ function clientOptions() {
         endpoint: BASE, // the TypeSpec clients (arm-network, arm-resources)
         $host: BASE, // and the AutoRest one (arm-features) also reads $host
         additionalPolicies: [{ policy: loopbackOnly, position: "perRetry" }],
-        retryOptions: { maxRetries: 0 }, // a failure shows at once
+        // The SDK's own retry policy (429 with Retry-After, 503, 5xx), as a
+        // real client has it, with short delays.
+        retryOptions: { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
         redirectOptions: { maxRetries: 0 }, // accelnetd never redirects
         userAgentOptions: { userAgentPrefix: "accelnet-sdk-test" },
     };

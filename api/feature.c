@@ -919,7 +919,7 @@ static void feature_decide(struct req *rq, struct reply *rp, enum feature_op op)
         return;
     }
     t.sub = sub;
-    t.reason = in.reason;
+    t.reason = in.reason && *in.reason ? in.reason : NULL; /* "" is no reason */
     feature_change(rq, rp, &t, feature_reply_reg);
 }
 

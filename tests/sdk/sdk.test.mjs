@@ -33,8 +33,11 @@ import { NetworkManagementClient } from "@azure/arm-network";
 // The error code of a PUT that would change enableAcceleratedNetworking on an
 // existing network interface (the create-time-only rule).
 const CODE_CANNOT_CHANGE_ACCEL = "AcceleratedNetworkingCannotBeChangedOnExistingNic";
-// An accelerated NIC in a subscription whose registration is not Registered.
-const CODE_NOT_REGISTERED = "SubscriptionNotRegisteredForFeature";
+// An accelerated NIC while the subscription's registration is Pending: the
+// code of the one eligibility function (api/eligibility.c), which answers
+// FeatureRegistrationPending / FeatureRegistrationRejected /
+// SubscriptionNotRegisteredForFeature by state.
+const CODE_REGISTRATION_PENDING = "FeatureRegistrationPending";
 const FEATURE_NAMESPACE = "Microsoft.Network";
 const FEATURE_NAME = "AllowAcceleratedNetworkingFeature";
 // An eligible location of the seed catalogue (db/migrations/002_catalog.sql).
@@ -390,13 +393,14 @@ describe("accelnet through the official Azure SDK clients", () => {
         };
     }
 
-    step("an accelerated NIC before the operator approves: SubscriptionNotRegisteredForFeature", async (t) => {
+    step("an accelerated NIC before the operator approves: FeatureRegistrationPending", async (t) => {
         if (!needs(t, "features: register AllowAcceleratedNetworkingFeature, see Pending", "virtual network with subnets"))
             return false;
         if (!needsNetwork(t, "networkInterfaces")) return false;
         const err = await expectRestError(
             st.network.networkInterfaces.beginCreateOrUpdateAndWait(rgName, names.nicAccel, nicBody(names.subnetAccel, true)),
-            CODE_NOT_REGISTERED,
+            CODE_REGISTRATION_PENDING,
+            400,
         );
         assert.match(err.message, /Pending/, "the message says the current state");
         await expectRestError(st.network.networkInterfaces.get(rgName, names.nicAccel), "ResourceNotFound", 404);

@@ -42,6 +42,14 @@ DB=accelnet_sdk
 LOG="$SCRATCH/sdk-accelnetd.log"
 TOKEN_FILE="$SCRATCH/sdk-accelnetd.token"
 DAEMON=""
+NODE=""
+
+stop_node() {
+    [ -n "$NODE" ] || return 0
+    kill -TERM "$NODE" 2>/dev/null
+    wait "$NODE" 2>/dev/null
+    NODE=""
+}
 
 stop_daemon() {
     # Only the PID this script started.
@@ -68,9 +76,9 @@ stop_daemon() {
     fi
     return 0
 }
-trap 'stop_daemon; exit 130' INT
-trap 'stop_daemon; exit 143' TERM
-trap 'stop_daemon' EXIT
+trap 'stop_node; stop_daemon; exit 130' INT
+trap 'stop_node; stop_daemon; exit 143' TERM
+trap 'stop_node; stop_daemon' EXIT
 
 # --- packages -----------------------------------------------------------------------
 "$top/tests/npm-ci.sh" "$here" || {
@@ -128,7 +136,12 @@ denv=(
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
     [ -n "${!v:-}" ] && denv+=("$v=${!v}")
 done
-(cd "$SCRATCH" && exec env -i "${denv[@]}" "$BIN/accelnetd") >"$LOG" 2>&1 </dev/null &
+# setpriv --pdeathsig: the daemon dies with this script, even a SIGKILLed one.
+pdeath=()
+if command -v setpriv >/dev/null 2>&1 && setpriv --help 2>&1 | grep -q pdeathsig; then
+    pdeath=(setpriv --pdeathsig KILL --)
+fi
+(cd "$SCRATCH" && exec env -i "${denv[@]}" "${pdeath[@]}" "$BIN/accelnetd") >"$LOG" 2>&1 </dev/null &
 DAEMON=$!
 
 # Ready when GET /healthz answers 200 (20 s at most; sooner if it died).
@@ -167,9 +180,14 @@ nenv=(
     "ACCELNET_SDK_ADMIN_TOKEN=$ADMIN_TOKEN"
 )
 [ -n "${ACCELNET_TEST_CONTRACT_LOG:-}" ] && nenv+=("ACCELNET_TEST_CONTRACT_LOG=$ACCELNET_TEST_CONTRACT_LOG")
-(cd "$here" && env -i "${nenv[@]}" node --test --test-reporter=tap --test-concurrency=1 \
-    "$here"/*.test.mjs) </dev/null
+# In the background, so that INT/TERM reach the traps at once (bash runs
+# traps between commands).
+(cd "$here" && exec env -i "${nenv[@]}" node --test --test-reporter=tap --test-concurrency=1 \
+    "$here"/*.test.mjs) </dev/null &
+NODE=$!
+wait "$NODE"
 rc=$?
+NODE=""
 
 stop_daemon || { [ "$rc" -eq 0 ] && rc=1; }
 exit "$rc"

@@ -93,6 +93,12 @@ function rewriteRefs(node) {
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateFormats: true });
 addFormats(ajv);
+// OpenAPI's own formats (ajv-formats has the JSON Schema ones).
+ajv.addFormat("int32", { type: "number", validate: (x) => Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31 });
+ajv.addFormat("int64", { type: "number", validate: (x) => Number.isInteger(x) });
+ajv.addFormat("float", { type: "number", validate: () => true });
+ajv.addFormat("double", { type: "number", validate: () => true });
+ajv.addFormat("password", { type: "string", validate: () => true });
 // OpenAPI's own schema keywords (annotations for this purpose).
 ajv.addVocabulary(["discriminator", "xml", "externalDocs", "example"]);
 

@@ -76,6 +76,7 @@ components:
       required: [id]
       properties:
         id: {type: string, format: uuid}
+        count: {type: integer, format: int32}
     Thing:
       allOf:
         - $ref: "#/components/schemas/Base"
@@ -149,10 +150,14 @@ test("a body that does not validate", () => {
     assert.match(r.out, /schema: \/name must be string/);
 });
 
-test("a format that does not hold", () => {
-    const r = run([rec("GET", `/things/${ID}`, 200, thing({ id: "not-a-uuid" }))]);
+test("a format that does not hold (JSON Schema's and OpenAPI's)", () => {
+    const r = run([
+        rec("GET", `/things/${ID}`, 200, thing({ id: "not-a-uuid" })),
+        rec("GET", `/things/${ID}/`, 200, thing({ count: 2 ** 40 })),
+    ]);
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /\/id must match format "uuid"/);
+    assert.match(r.out, /\/count must match format "int32"/);
 });
 
 test("an undocumented member, also inside lists; free-form objects and maps stay open", () => {

@@ -26,10 +26,12 @@ void api_subscription_list(struct req *rq, struct reply *rp);
 void api_subscription_disable(struct req *rq, struct reply *rp);
 void api_subscription_enable(struct req *rq, struct reply *rp);
 void api_subscription_get(struct req *rq, struct reply *rp);
+void api_subscription_list_visible(struct req *rq, struct reply *rp);
 
 /* api/resource_group.c */
 void api_rg_put(struct req *rq, struct reply *rp);
 void api_rg_get(struct req *rq, struct reply *rp);
+void api_rg_head(struct req *rq, struct reply *rp);
 void api_rg_delete(struct req *rq, struct reply *rp);
 void api_rg_list(struct req *rq, struct reply *rp);
 
@@ -64,5 +66,21 @@ void api_feature_reg_list(struct req *rq, struct reply *rp);
 void api_feature_reg_get(struct req *rq, struct reply *rp);
 void api_feature_reg_approve(struct req *rq, struct reply *rp);
 void api_feature_reg_reject(struct req *rq, struct reply *rp);
+
+/* api/nsg.c — network security groups */
+void api_nsg_put(struct req *rq, struct reply *rp);
+void api_nsg_get(struct req *rq, struct reply *rp);
+void api_nsg_patch(struct req *rq, struct reply *rp);
+void api_nsg_delete(struct req *rq, struct reply *rp);
+void api_nsg_list(struct req *rq, struct reply *rp);
+void api_nsg_list_all(struct req *rq, struct reply *rp);
+
+/* api/security_rule.c — security rules and Azure's default rules */
+void api_secrule_put(struct req *rq, struct reply *rp);
+void api_secrule_get(struct req *rq, struct reply *rp);
+void api_secrule_delete(struct req *rq, struct reply *rp);
+void api_secrule_list(struct req *rq, struct reply *rp);
+void api_nsg_default_rule_list(struct req *rq, struct reply *rp);
+void api_nsg_default_rule_get(struct req *rq, struct reply *rp);
 
 #endif

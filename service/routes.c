@@ -7,6 +7,9 @@
 #define ADM_CAT "/admin/catalog"
 #define FEAT    SUB "/providers/Microsoft.Features/providers/{resourceProviderNamespace}/features"
 #define ADM_REG "/admin/featureRegistrations/{subscriptionId}/{namespace}/{featureName}"
+#define NSGS \
+    SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups"
+#define NSG NSGS "/{networkSecurityGroupName}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -54,10 +57,12 @@ const struct route routes[] = {
     {"POST",   ADM_REG "/reject",                        api_feature_reg_reject,          AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
+    {"GET",    "/subscriptions",                         api_subscription_list_visible,   AUTH_TENANT,       0},
     {"GET",    SUB,                                      api_subscription_get,            AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/resourcegroups",                    api_rg_list,                     AUTH_SUBSCRIPTION, 0},
     {"PUT",    SUB "/resourcegroups/{resourceGroupName}", api_rg_put,                     AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/resourcegroups/{resourceGroupName}", api_rg_get,                     AUTH_SUBSCRIPTION, 0},
+    {"HEAD",   SUB "/resourcegroups/{resourceGroupName}", api_rg_head,                    AUTH_SUBSCRIPTION, 0},
     {"DELETE", SUB "/resourcegroups/{resourceGroupName}", api_rg_delete,                  AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/locations",                         api_catalog_sub_locations,       AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/providers/Microsoft.Compute/skus",  api_catalog_skus_list,           AUTH_SUBSCRIPTION, 0},
@@ -68,6 +73,20 @@ const struct route routes[] = {
     {"GET",    FEAT "/{featureName}",                    api_feature_get,                 AUTH_SUBSCRIPTION, 0},
     {"POST",   FEAT "/{featureName}/register",           api_feature_register,            AUTH_SUBSCRIPTION, 0},
     {"POST",   FEAT "/{featureName}/unregister",         api_feature_unregister,          AUTH_SUBSCRIPTION, 0},
+
+    /* Microsoft.Network: network security groups and their rules */
+    {"GET",    SUB "/providers/Microsoft.Network/networkSecurityGroups", api_nsg_list_all, AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSGS,                                     api_nsg_list,                    AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NSG,                                      api_nsg_put,                     AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG,                                      api_nsg_get,                     AUTH_SUBSCRIPTION, 0},
+    {"PATCH",  NSG,                                      api_nsg_patch,                   AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NSG,                                      api_nsg_delete,                  AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/securityRules",                     api_secrule_list,                AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NSG "/securityRules/{securityRuleName}",  api_secrule_put,                 AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/securityRules/{securityRuleName}",  api_secrule_get,                 AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NSG "/securityRules/{securityRuleName}",  api_secrule_delete,              AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/defaultSecurityRules",              api_nsg_default_rule_list,       AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/defaultSecurityRules/{defaultSecurityRuleName}", api_nsg_default_rule_get, AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

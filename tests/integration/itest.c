@@ -990,8 +990,8 @@ static struct curl_slist *slist_add(struct curl_slist *l, const char *s)
 /* --- the contract log ------------------------------------------------------- */
 
 /* When ACCELNET_TEST_CONTRACT_LOG names a file, every response itest_do()
- * gets is appended to it as one JSON line {suite, method, path, status,
- * contentType, body} (body as text; bodyBase64 instead when it is not UTF-8).
+ * gets from accelnetd (not from agents) is appended to it as one JSON line {suite, method, path,
+ * status, contentType, body} (body as text; bodyBase64 instead when it is not UTF-8).
  * tests/contract/validate.mjs checks each against openapi.yaml. One write()
  * per line on an O_APPEND descriptor, under a lock: lines from concurrent
  * requests and from several test binaries never interleave. */
@@ -1153,7 +1153,9 @@ int itest_do(const struct itest_daemon *d, const struct itest_req *rq, struct it
     }
     if (resp->body_len > 0)
         resp->json = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
-    contract_record(method, rq->path ? rq->path : "/", resp);
+    /* openapi.yaml is accelnetd's contract; the agent API is not in it. */
+    if (strcmp(daemon_name(d), "accelnetd") == 0)
+        contract_record(method, rq->path ? rq->path : "/", resp);
     /* A response that came back counts even if the upload was cut short
      * (the server may answer 413 and close before reading everything). */
     rc = resp->status > 0 ? 0 : -1;

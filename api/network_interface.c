@@ -603,6 +603,7 @@ static enum db_status nic_put_run(struct db_conn *c, void *arg)
         st = db_vnet_nsg_find(c, t->nsg.subscription, t->nsg.resource_group, t->nsg.name, nsg_id,
                               loc);
         if (st == DB_NOT_FOUND) {
+            st = DB_OK;
             nsg_id[0] = '\0';
             err_add_detail(&t->err, ERR_INVALID_RESOURCE_REFERENCE,
                            "properties.networkSecurityGroup.id",
@@ -1106,6 +1107,7 @@ void api_nic_patch(struct req *rq, struct reply *rp)
         return;
     }
     if (jspec_parse(rq->body, nic_patch_spec, &in, "", JSPEC_STRICT, &e)) {
+        netres_err_finish(&e);
         reply_error_steal(rp, &e);
         return;
     }

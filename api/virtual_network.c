@@ -574,6 +574,7 @@ static enum db_status vnet_put_run(struct db_conn *c, void *arg)
     if (st != DB_OK && st != DB_NOT_FOUND)
         return st;
     int exists = st == DB_OK;
+    st = DB_OK;
     if (arm_preconditions(t->rq, t->rp, exists ? cur.v.etag : NULL) != 0) {
         t->outcome = VNET_PRECONDITION;
         goto done;
@@ -1168,6 +1169,7 @@ void api_vnet_patch(struct req *rq, struct reply *rp)
         return;
     }
     if (jspec_parse(rq->body, net_patch_spec, &in, "", JSPEC_STRICT, &e)) {
+        netres_err_finish(&e);
         reply_error_steal(rp, &e);
         return;
     }

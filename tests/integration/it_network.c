@@ -76,8 +76,8 @@ static int teardown(void **state)
 
 /* --- helpers ---------------------------------------------------------------- */
 
-static void call(const char *method, const char *path, const char *const *headers,
-                 const char *body, struct itest_resp *r)
+static void call(const char *method, const char *path, const char *const *headers, const char *body,
+                 struct itest_resp *r)
 {
     struct itest_req rq = {
         .method = method, .path = path, .auth = ITEST_AUTH_ADMIN, .headers = headers, .body = body};
@@ -290,13 +290,12 @@ static char *pbuf(void)
 static const char *vnet_url(const char *sub, const char *rg, const char *name)
 {
     char *b = pbuf();
-    snprintf(b, 512, "/subscriptions/%s/resourceGroups/%s" NETP "/virtualNetworks/%s?" AV, sub,
-             rg, name);
+    snprintf(b, 512, "/subscriptions/%s/resourceGroups/%s" NETP "/virtualNetworks/%s?" AV, sub, rg,
+             name);
     return b;
 }
 
-static const char *subnet_url(const char *sub, const char *rg, const char *vnet,
-                              const char *name)
+static const char *subnet_url(const char *sub, const char *rg, const char *vnet, const char *name)
 {
     char *b = pbuf();
     snprintf(b, 512,
@@ -432,7 +431,8 @@ static int walk_pages(const char *first_path, size_t top, json_t *out)
 #define VNET_BODY(loc, space, subnets)                                                        \
     "{\"location\":\"" loc "\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[" space \
     "]},\"subnets\":[" subnets "]}}"
-#define SUBNET(name, prefix) "{\"name\":\"" name "\",\"properties\":{\"addressPrefix\":\"" prefix "\"}}"
+#define SUBNET(name, prefix) \
+    "{\"name\":\"" name "\",\"properties\":{\"addressPrefix\":\"" prefix "\"}}"
 
 /* --- virtual networks ----------------------------------------------------------- */
 
@@ -444,8 +444,8 @@ static void test_vnet_crud(void **state)
     put_rg(SUB_VNET, "RG1", "westeurope");
     const char *body = "{\"location\":\"West Europe\",\"tags\":{\"env\":\"test\"},"
                        "\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\","
-                       "\"10.1.0.0/16\"]},\"subnets\":[" SUBNET("default", "10.0.0.0/24") ","
-                       SUBNET("Back", "10.1.0.0/24") "]}}";
+                       "\"10.1.0.0/16\"]},\"subnets\":[" SUBNET(
+                           "default", "10.0.0.0/24") "," SUBNET("Back", "10.1.0.0/24") "]}}";
     call("PUT", vnet_url(SUB_VNET, "rg1", "VNet1"), NULL, body, &r);
     ITEST_EXPECT_STATUS(&r, 201);
     expect_str(&r, "id",
@@ -655,9 +655,8 @@ static void test_vnet_validation(void **state)
     expect_problem("PUT", url,
                    VNET_BODY("westeurope", "\"10.0.0.0/16\"", SUBNET("a", "10.1.0.0/24")), 400,
                    "NetcfgSubnetRangeOutsideVnet", s0);
-    expect_problem("PUT", url,
-                   VNET_BODY("westeurope", "\"10.0.0.0/16\"", SUBNET("a", "9.0.0.0/8")), 400,
-                   "NetcfgSubnetRangeOutsideVnet", s0);
+    expect_problem("PUT", url, VNET_BODY("westeurope", "\"10.0.0.0/16\"", SUBNET("a", "9.0.0.0/8")),
+                   400, "NetcfgSubnetRangeOutsideVnet", s0);
     expect_problem("PUT", url,
                    VNET_BODY("westeurope", "\"10.0.0.0/16\"",
                              SUBNET("a", "10.0.0.0/24") "," SUBNET("b", "10.0.0.128/25")),
@@ -690,11 +689,11 @@ static void test_vnet_validation(void **state)
     /* NSG references: the form, the subscription, existence, the location. */
     const char *nsgp = "properties.subnets[0].properties.networkSecurityGroup.id";
     char body[1024];
-#define NSG_SUBNET(ref)                                                                           \
-    snprintf(body, sizeof body,                                                                   \
-             VNET_BODY("westeurope", "\"10.0.0.0/16\"",                                           \
-                       "{\"name\":\"a\",\"properties\":{\"addressPrefix\":\"10.0.0.0/24\","       \
-                       "\"networkSecurityGroup\":{\"id\":\"%s\"}}}"),                             \
+#define NSG_SUBNET(ref)                                                                     \
+    snprintf(body, sizeof body,                                                             \
+             VNET_BODY("westeurope", "\"10.0.0.0/16\"",                                     \
+                       "{\"name\":\"a\",\"properties\":{\"addressPrefix\":\"10.0.0.0/24\"," \
+                       "\"networkSecurityGroup\":{\"id\":\"%s\"}}}"),                       \
              ref)
     NSG_SUBNET("nsg1");
     expect_problem("PUT", url, body, 400, "InvalidResourceReference", nsgp);
@@ -724,11 +723,11 @@ static void test_vnet_validation(void **state)
         {"properties.subnets[0].name", "InvalidResourceName"},
         {"properties.subnets[1].properties.addressPrefix", "InvalidRequestContent"},
     };
-    expect_problems("PUT", url,
-                    "{\"location\":7,\"properties\":{\"addressSpace\":{\"addressPrefixes\":["
-                    "\"10.0.0.1/16\"]},\"subnets\":[" SUBNET("a!", "10.0.0.0/24") ","
-                    SUBNET("b", "x") "]}}",
-                    400, "InvalidCIDRNotation", many, 4);
+    expect_problems(
+        "PUT", url,
+        "{\"location\":7,\"properties\":{\"addressSpace\":{\"addressPrefixes\":["
+        "\"10.0.0.1/16\"]},\"subnets\":[" SUBNET("a!", "10.0.0.0/24") "," SUBNET("b", "x") "]}}",
+        400, "InvalidCIDRNotation", many, 4);
 
     /* Bad names in the path. */
     expect("PUT", vnet_url(SUB_VBAD, "rg", "-v"), VNET_BODY("westeurope", "\"10.0.0.0/16\"", ""),
@@ -802,8 +801,9 @@ static void test_subnet_crud(void **state)
                    "InvalidCIDRNotation", "properties.addressPrefix");
     expect_problem("PUT", url, "{\"properties\":{}}", 400, "InvalidRequestContent",
                    "properties.addressPrefix");
-    expect_problem("PUT", url, "{\"name\":\"third\",\"properties\":{\"addressPrefix\":\"10.0.2.0/23\"}}",
-                   400, "InvalidRequestContent", "name");
+    expect_problem("PUT", url,
+                   "{\"name\":\"third\",\"properties\":{\"addressPrefix\":\"10.0.2.0/23\"}}", 400,
+                   "InvalidRequestContent", "name");
     expect("PUT", subnet_url(SUB_SUBN, "rg", "vnet", "a%20b"),
            "{\"properties\":{\"addressPrefix\":\"10.0.9.0/24\"}}", 400, "InvalidResourceName");
     expect("PUT", subnet_url(SUB_SUBN, "rg", "nonet", "x"),
@@ -875,12 +875,13 @@ static void test_vnet_shrink(void **state)
     put_vnet(SUB_SUBN, "rg", "wide", "westeurope", "10.0.0.0/16", "s=10.0.200.0/24");
     expect_problem("PUT", vnet_url(SUB_SUBN, "rg", "wide"),
                    VNET_BODY("westeurope", "\"10.0.0.0/17\"", SUBNET("s", "10.0.200.0/24")), 400,
-                   "NetcfgSubnetRangeOutsideVnet", "properties.subnets[0].properties.addressPrefix");
+                   "NetcfgSubnetRangeOutsideVnet",
+                   "properties.subnets[0].properties.addressPrefix");
     /* Another prefix that holds it is fine. */
-    expect("PUT", vnet_url(SUB_SUBN, "rg", "wide"),
-           VNET_BODY("westeurope", "\"10.0.0.0/17\",\"10.0.128.0/17\"",
-                     SUBNET("s", "10.0.200.0/24")),
-           200, NULL);
+    expect(
+        "PUT", vnet_url(SUB_SUBN, "rg", "wide"),
+        VNET_BODY("westeurope", "\"10.0.0.0/17\",\"10.0.128.0/17\"", SUBNET("s", "10.0.200.0/24")),
+        200, NULL);
     char *p = pg_text("SELECT address_prefixes::text FROM virtual_networks WHERE name = 'wide'");
     assert_non_null(p);
     assert_string_equal(p, "{10.0.0.0/17,10.0.128.0/17}");
@@ -916,8 +917,9 @@ static void test_nic_crud(void **state)
     assert_int_equal(strlen(mac), 17);
     assert_true(strncmp(mac, "00-0D-3A-", 9) == 0);
     for (int i = 9; i < 17; i++)
-        assert_true((i % 3 == 2) ? mac[i] == '-' : (isdigit((unsigned char)mac[i]) ||
-                                                     (mac[i] >= 'A' && mac[i] <= 'F')));
+        assert_true((i % 3 == 2)
+                        ? mac[i] == '-'
+                        : (isdigit((unsigned char)mac[i]) || (mac[i] >= 'A' && mac[i] <= 'F')));
     const char *ic = "properties.ipConfigurations[0]";
     expect_str(&r, "properties.ipConfigurations[0].name", "ipconfig1");
     expect_str(&r, "properties.ipConfigurations[0].id",
@@ -1000,8 +1002,8 @@ static void test_nic_crud(void **state)
     assert_int_equal(json_object_size(jget(r.json, "tags")), 0);
     itest_resp_free(&r);
     expect_problem("PATCH", nic_url(SUB_NIC, "apps", "nic2"),
-                   "{\"properties\":{\"enableIPForwarding\":false}}", 400,
-                   "InvalidRequestContent", "properties.enableIPForwarding");
+                   "{\"properties\":{\"enableIPForwarding\":false}}", 400, "InvalidRequestContent",
+                   "properties.enableIPForwarding");
     expect("PATCH", nic_url(SUB_NIC, "apps", "none"), "{\"tags\":{}}", 404, "ResourceNotFound");
 
     /* Lists at group and subscription scope. */
@@ -1022,7 +1024,8 @@ static void test_nic_crud(void **state)
     /* Location: the NIC's must be the VNet's, and cannot change. */
     char *east = nic_body("eastus", sid, NULL, -1);
     expect_problem("PUT", nic_url(SUB_NIC, "apps", "NicEast"), east, 400,
-                   "InvalidResourceReference", "properties.ipConfigurations[0].properties.subnet.id");
+                   "InvalidResourceReference",
+                   "properties.ipConfigurations[0].properties.subnet.id");
     expect("PUT", nic_url(SUB_NIC, "apps", "Nic3"), east, 409, "InvalidResourceLocation");
     free(east);
     expect("PUT", nic_url(SUB_NIC, "nope", "x"), body, 404, "ResourceGroupNotFound");
@@ -1056,18 +1059,22 @@ static void test_nic_validation(void **state)
              sa);
     expect_problem("PUT", url, body, 400, "InvalidRequestContent",
                    "properties.ipConfigurations[0].name");
-    expect_problem("PUT", url, "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{"
+    expect_problem("PUT", url,
+                   "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{"
                    "\"name\":\"c\",\"properties\":{}}]}}",
-                   400, "InvalidRequestContent", "properties.ipConfigurations[0].properties.subnet");
-    expect_problem("PUT", url, "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{"
+                   400, "InvalidRequestContent",
+                   "properties.ipConfigurations[0].properties.subnet");
+    expect_problem("PUT", url,
+                   "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{"
                    "\"name\":\"c\",\"properties\":{\"subnet\":{}}}]}}",
-                   400, "InvalidRequestContent", "properties.ipConfigurations[0].properties.subnet");
+                   400, "InvalidRequestContent",
+                   "properties.ipConfigurations[0].properties.subnet");
 
-#define NIC1(extra_props, ipc_props)                                                          \
-    snprintf(body, sizeof body,                                                               \
-             "{\"location\":\"westeurope\",\"properties\":{" extra_props                      \
-             "\"ipConfigurations\":[{\"name\":\"c\",\"properties\":{\"subnet\":{\"id\":\"%s\"}" \
-             ipc_props "}}]}}",                                                               \
+#define NIC1(extra_props, ipc_props)                                                        \
+    snprintf(body, sizeof body,                                                             \
+             "{\"location\":\"westeurope\",\"properties\":{" extra_props                    \
+             "\"ipConfigurations\":[{\"name\":\"c\",\"properties\":{\"subnet\":{\"id\":\"%" \
+             "s\"}" ipc_props "}}]}}",                                                      \
              sa)
     const char *ipp = "properties.ipConfigurations[0].properties.privateIPAddress";
     NIC1("", ",\"privateIPAllocationMethod\":\"Static\"");
@@ -1091,12 +1098,14 @@ static void test_nic_validation(void **state)
                    "properties.enableAcceleratedNetworking");
     NIC1("\"dnsSettings\":{},", "");
     expect_problem("PUT", url, body, 400, "InvalidRequestContent", "properties.dnsSettings");
-    NIC1("\"networkSecurityGroup\":{\"id\":\"/subscriptions/" SUB_NBAD
-         "/resourceGroups/rg" NETP "/networkSecurityGroups/none\"},", "");
+    NIC1("\"networkSecurityGroup\":{\"id\":\"/subscriptions/" SUB_NBAD "/resourceGroups/rg" NETP
+         "/networkSecurityGroups/none\"},",
+         "");
     expect_problem("PUT", url, body, 400, "InvalidResourceReference",
                    "properties.networkSecurityGroup.id");
-    NIC1("\"networkSecurityGroup\":{\"id\":\"/subscriptions/" SUB_NBAD
-         "/resourceGroups/rg" NETP "/virtualNetworks/v1\"},", "");
+    NIC1("\"networkSecurityGroup\":{\"id\":\"/subscriptions/" SUB_NBAD "/resourceGroups/rg" NETP
+         "/virtualNetworks/v1\"},",
+         "");
     expect_problem("PUT", url, body, 400, "InvalidResourceReference",
                    "properties.networkSecurityGroup.id");
     NIC1("", ",\"privateIPAllocationMethod\":\"Dynamic\",\"privateIPAddress\":\"10.0.0.9\"");
@@ -1104,8 +1113,8 @@ static void test_nic_validation(void **state)
 
     /* Subnet references. */
     const char *sp = "properties.ipConfigurations[0].properties.subnet.id";
-#define NIC_SUBNET(ref)                                                                          \
-    snprintf(body, sizeof body,                                                                  \
+#define NIC_SUBNET(ref)                                                                            \
+    snprintf(body, sizeof body,                                                                    \
              "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{\"name\":\"c\"," \
              "\"properties\":{\"subnet\":{\"id\":\"%s\"}}}]}}",                                    \
              ref)
@@ -1124,12 +1133,13 @@ static void test_nic_validation(void **state)
     expect_problem("PUT", url, body, 400, "InvalidResourceReference", sp);
 
     /* Several configurations: exactly one primary, distinct names, one VNet. */
-#define NIC2(p1, s2, p2)                                                                         \
-    snprintf(body, sizeof body,                                                                  \
-             "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{\"name\":\"c1\"," \
-             "\"properties\":{\"subnet\":{\"id\":\"%s\"}" p1 "}},{\"name\":\"c2\","                \
-             "\"properties\":{\"subnet\":{\"id\":\"%s\"}" p2 "}}]}}",                              \
-             sa, s2)
+#define NIC2(p1, s2, p2)                                                                       \
+    snprintf(                                                                                  \
+        body, sizeof body,                                                                     \
+        "{\"location\":\"westeurope\",\"properties\":{\"ipConfigurations\":[{\"name\":\"c1\"," \
+        "\"properties\":{\"subnet\":{\"id\":\"%s\"}" p1 "}},{\"name\":\"c2\","                 \
+        "\"properties\":{\"subnet\":{\"id\":\"%s\"}" p2 "}}]}}",                               \
+        sa, s2)
     NIC2("", sb, "");
     expect_problem("PUT", url, body, 400, "OnePrimaryIpConfigurationRequired",
                    "properties.ipConfigurations");
@@ -1196,8 +1206,7 @@ static void test_static_ips(void **state)
     b = nic_body("westeurope", sid, "10.0.0.10", -1);
     put_nic(SUB_IP, "rg", "fixed", b, 201, &r);
     expect_str(&r, ipp, "10.0.0.10");
-    expect_str(&r, "properties.ipConfigurations[0].properties.privateIPAllocationMethod",
-               "Static");
+    expect_str(&r, "properties.ipConfigurations[0].properties.privateIPAllocationMethod", "Static");
     itest_resp_free(&r);
     /* Taken. */
     expect_problem("PUT", nic_url(SUB_IP, "rg", "other"), b, 400, "PrivateIPAddressInUse", ipp);
@@ -1212,8 +1221,8 @@ static void test_static_ips(void **state)
                                            "10.0.0.255"};
     for (size_t i = 0; i < 5; i++) {
         b = nic_body("westeurope", sid, reserved[i], -1);
-        expect_problem("PUT", nic_url(SUB_IP, "rg", "other"), b, 400,
-                       "PrivateIPAddressIsReserved", ipp);
+        expect_problem("PUT", nic_url(SUB_IP, "rg", "other"), b, 400, "PrivateIPAddressIsReserved",
+                       ipp);
         free(b);
     }
     /* Dynamic takes the lowest free; the static one is skipped. */
@@ -1534,9 +1543,10 @@ static void test_an_create_only(void **state)
     expect_problem("PATCH", nic_url(SUB_AN, "rg", "plain"),
                    "{\"properties\":{\"enableAcceleratedNetworking\":true}}", 400,
                    "AcceleratedNetworkingCannotBeChangedOnExistingNic", anp);
-    expect_problem("PATCH", nic_url(SUB_AN, "rg", "fast"),
-                   "{\"tags\":{\"a\":\"b\"},\"properties\":{\"enableAcceleratedNetworking\":false}}",
-                   400, "AcceleratedNetworkingCannotBeChangedOnExistingNic", anp);
+    expect_problem(
+        "PATCH", nic_url(SUB_AN, "rg", "fast"),
+        "{\"tags\":{\"a\":\"b\"},\"properties\":{\"enableAcceleratedNetworking\":false}}", 400,
+        "AcceleratedNetworkingCannotBeChangedOnExistingNic", anp);
     /* Nothing changed. */
     assert_int_equal(pg_long("SELECT count(*) FROM network_interfaces WHERE subscription_id = '%s'"
                              " AND ((name = 'plain' AND enable_accelerated_networking) OR"
@@ -1762,11 +1772,11 @@ static void test_paging(void **state)
         put_vnet(SUB_PAGE, "A-group", anames[i], "westeurope", "10.0.0.0/16", "");
 
     json_t *ids = json_array();
-    int pages = walk_pages("/subscriptions/" SUB_PAGE NETP "/virtualNetworks?" AV "&$top=2", 2,
-                           ids);
+    int pages =
+        walk_pages("/subscriptions/" SUB_PAGE NETP "/virtualNetworks?" AV "&$top=2", 2, ids);
     assert_int_equal(pages, 4);
     assert_int_equal(json_array_size(ids), 7);
-    static const char *const order[] = {"x-ray", "Yankee", "zulu", "Alpha",
+    static const char *const order[] = {"x-ray", "Yankee",  "zulu", "Alpha",
                                         "Bravo", "charlie", "delta"};
     for (size_t i = 0; i < 7; i++) {
         const char *id = json_string_value(json_array_get(ids, i));
@@ -1892,14 +1902,14 @@ static void test_log_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vnet_crud),      cmocka_unit_test(test_vnet_validation),
-        cmocka_unit_test(test_subnet_crud),    cmocka_unit_test(test_vnet_shrink),
-        cmocka_unit_test(test_nic_crud),       cmocka_unit_test(test_nic_validation),
-        cmocka_unit_test(test_static_ips),     cmocka_unit_test(test_subnet_exhaustion),
+        cmocka_unit_test(test_vnet_crud),       cmocka_unit_test(test_vnet_validation),
+        cmocka_unit_test(test_subnet_crud),     cmocka_unit_test(test_vnet_shrink),
+        cmocka_unit_test(test_nic_crud),        cmocka_unit_test(test_nic_validation),
+        cmocka_unit_test(test_static_ips),      cmocka_unit_test(test_subnet_exhaustion),
         cmocka_unit_test(test_concurrent_nics), cmocka_unit_test(test_in_use),
-        cmocka_unit_test(test_an_create_only), cmocka_unit_test(test_eligibility),
-        cmocka_unit_test(test_etags),          cmocka_unit_test(test_paging),
-        cmocka_unit_test(test_names),          cmocka_unit_test(test_log_lines),
+        cmocka_unit_test(test_an_create_only),  cmocka_unit_test(test_eligibility),
+        cmocka_unit_test(test_etags),           cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_names),           cmocka_unit_test(test_log_lines),
     };
     return cmocka_run_group_tests_name("it_network", tests, setup, teardown);
 }

@@ -1045,8 +1045,11 @@ static enum db_status nic_patch_run(struct db_conn *c, void *arg)
     if (st == DB_OK)
         st = db_nic_get(c, t->sub, t->rg, t->name, &t->out);
     if (st == DB_NOT_FOUND) {
-        t->outcome = NIC_MISSING;
-        return DB_OK;
+        struct db_rg g = {0};
+        st = db_rg_get(c, t->sub, t->rg, &g);
+        db_rg_free(&g);
+        t->outcome = st == DB_NOT_FOUND ? NIC_RG_MISSING : NIC_MISSING;
+        return st == DB_NOT_FOUND ? DB_OK : st;
     }
     if (st != DB_OK)
         return st;

@@ -944,6 +944,25 @@ static void vnet_not_found(struct req *rq, struct reply *rp, struct db_conn *c, 
     }
 }
 
+/* A subnet's virtual network was not found: ResourceGroupNotFound when the
+ * group is missing, else ParentResourceNotFound. */
+static void vnet_parent_not_found(struct req *rq, struct reply *rp, struct db_conn *c,
+                                  const char *rg, const char *vnet)
+{
+    struct db_rg g = {0};
+    enum db_status st = db_rg_get(c, req_param(rq, "subscriptionId"), rg, &g);
+    db_rg_free(&g);
+    if (st == DB_NOT_FOUND)
+        netres_rg_not_found(rp, rg);
+    else if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else
+        reply_error(rp, ERR_PARENT_RESOURCE_NOT_FOUND, NULL,
+                    "Can not perform requested operation on nested resource. Parent resource "
+                    "'%s' not found.",
+                    vnet);
+}
+
 void api_vnet_get(struct req *rq, struct reply *rp)
 {
     struct db_conn *c;
@@ -1115,8 +1134,11 @@ static enum db_status vnet_patch_run(struct db_conn *c, void *arg)
     if (st == DB_OK)
         st = vnet_view_load(c, t->sub, t->rg, t->name, &t->out);
     if (st == DB_NOT_FOUND) {
-        t->outcome = VNET_MISSING;
-        return DB_OK;
+        struct db_rg g = {0};
+        st = db_rg_get(c, t->sub, t->rg, &g);
+        db_rg_free(&g);
+        t->outcome = st == DB_NOT_FOUND ? VNET_RG_MISSING : VNET_MISSING;
+        return st == DB_NOT_FOUND ? DB_OK : st;
     }
     if (st != DB_OK)
         return st;
@@ -1300,12 +1322,11 @@ void api_subnet_get(struct req *rq, struct reply *rp)
         return;
     }
     st = vnet_view_load(c, req_param(rq, "subscriptionId"), rg, vnet, &w);
+    if (st == DB_NOT_FOUND)
+        vnet_parent_not_found(rq, rp, c, rg, vnet);
     db_release(rq->app->db, c);
     if (st == DB_NOT_FOUND) {
-        reply_error(rp, ERR_PARENT_RESOURCE_NOT_FOUND, NULL,
-                    "Can not perform requested operation on nested resource. Parent resource "
-                    "'%s' not found.",
-                    vnet);
+        /* answered */
     } else if (st != DB_OK) {
         reply_db_error(rp, rq, st);
     } else {
@@ -1356,12 +1377,11 @@ void api_subnet_list(struct req *rq, struct reply *rp)
         st = db_subnet_users(c, ids, shown, &users, &nu);
         free(ids);
     }
+    if (st == DB_NOT_FOUND)
+        vnet_parent_not_found(rq, rp, c, rg, vnet);
     db_release(rq->app->db, c);
     if (st == DB_NOT_FOUND) {
-        reply_error(rp, ERR_PARENT_RESOURCE_NOT_FOUND, NULL,
-                    "Can not perform requested operation on nested resource. Parent resource "
-                    "'%s' not found.",
-                    vnet);
+        /* answered */
     } else if (st != DB_OK) {
         reply_db_error(rp, rq, st);
     } else {

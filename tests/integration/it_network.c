@@ -557,6 +557,9 @@ static void test_vnet_crud(void **state)
                    "{\"properties\":{\"addressSpace\":{}}}", 400, "InvalidRequestContent",
                    "properties");
     expect("PATCH", vnet_url(SUB_VNET, "RG1", "Nope"), "{\"tags\":{}}", 404, "ResourceNotFound");
+    expect("PATCH", vnet_url(SUB_VNET, "NoGroup", "Nope"), "{\"tags\":{}}", 404,
+           "ResourceGroupNotFound");
+    expect("DELETE", vnet_url(SUB_VNET, "NoGroup", "Nope"), NULL, 404, "ResourceGroupNotFound");
 
     /* GET and DELETE of what is not there. */
     call("GET", vnet_url(SUB_VNET, "RG1", "Nope"), NULL, NULL, &r);
@@ -811,6 +814,18 @@ static void test_subnet_crud(void **state)
     expect("GET", subnet_url(SUB_SUBN, "rg", "nonet", "x"), NULL, 404, "ParentResourceNotFound");
     expect("PUT", subnet_url(SUB_SUBN, "nogroup", "vnet", "x"),
            "{\"properties\":{\"addressPrefix\":\"10.0.9.0/24\"}}", 404, "ResourceGroupNotFound");
+    expect("GET", subnet_url(SUB_SUBN, "nogroup", "vnet", "x"), NULL, 404, "ResourceGroupNotFound");
+    expect("GET",
+           "/subscriptions/" SUB_SUBN "/resourceGroups/rg" NETP
+           "/virtualNetworks/nonet/subnets?" AV,
+           NULL, 404, "ParentResourceNotFound");
+    expect("GET",
+           "/subscriptions/" SUB_SUBN "/resourceGroups/nogroup" NETP
+           "/virtualNetworks/vnet/subnets?" AV,
+           NULL, 404, "ResourceGroupNotFound");
+    expect("DELETE", subnet_url(SUB_SUBN, "rg", "nonet", "x"), NULL, 204, NULL);
+    expect("DELETE", subnet_url(SUB_SUBN, "nogroup", "vnet", "x"), NULL, 404,
+           "ResourceGroupNotFound");
     call("GET", subnet_url(SUB_SUBN, "rg", "vnet", "none"), NULL, NULL, &r);
     ITEST_EXPECT_ERROR(&r, 404, "ResourceNotFound");
     assert_string_equal(itest_error_message(&r),
@@ -1005,6 +1020,10 @@ static void test_nic_crud(void **state)
                    "{\"properties\":{\"enableIPForwarding\":false}}", 400, "InvalidRequestContent",
                    "properties.enableIPForwarding");
     expect("PATCH", nic_url(SUB_NIC, "apps", "none"), "{\"tags\":{}}", 404, "ResourceNotFound");
+    expect("PATCH", nic_url(SUB_NIC, "nope", "none"), "{\"tags\":{}}", 404,
+           "ResourceGroupNotFound");
+    expect("GET", nic_url(SUB_NIC, "nope", "none"), NULL, 404, "ResourceGroupNotFound");
+    expect("DELETE", nic_url(SUB_NIC, "nope", "none"), NULL, 404, "ResourceGroupNotFound");
 
     /* Lists at group and subscription scope. */
     call("GET", "/subscriptions/" SUB_NIC "/resourceGroups/apps" NETP "/networkInterfaces?" AV,
@@ -1462,6 +1481,12 @@ static void test_in_use(void **state)
     expect_problem("PUT", subnet_url(SUB_USE, "rg", "v", "s"),
                    "{\"properties\":{\"addressPrefix\":\"10.0.0.0/25\"}}", 400,
                    "InUseSubnetCannotBeUpdated", "properties.addressPrefix");
+    char *prefix = pg_text("SELECT s.address_prefix::text FROM subnets s JOIN virtual_networks v"
+                           " ON v.id = s.vnet_id WHERE v.subscription_id = '%s' AND s.name = 's'",
+                           SUB_USE);
+    assert_non_null(prefix);
+    assert_string_equal(prefix, "10.0.0.0/24");
+    free(prefix);
     expect_problem("PUT", vnet_url(SUB_USE, "rg", "v"),
                    VNET_BODY("westeurope", "\"10.0.0.0/16\"", SUBNET("s", "10.0.0.128/25")), 400,
                    "InUseSubnetCannotBeUpdated", "properties.subnets[0].properties.addressPrefix");

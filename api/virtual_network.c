@@ -208,7 +208,7 @@ struct subnet_in {
     const char *prefix_text;
     const json_t *nsg_ref; /* the reference object, or NULL */
     int nsg_present;
-    const char *path; /* "properties.subnets[2]." or "" (owned by the caller) */
+    const char *path; /* prefix of its JSON paths: "properties.subnets[2]." or "" */
     /* checked */
     int prefix_ok;
     struct ipam_prefix prefix;
@@ -745,24 +745,22 @@ static void vnet_put_parse(struct req *rq, const char *name, struct vnet_put_req
     /* The subnets: each on its own, then against the space and each other. */
     size_t ns = json_array_size(in->subnets);
     t->subnets = util_xcalloc(ns ? ns : 1, sizeof(*t->subnets));
-    char **paths = util_xcalloc(ns ? ns : 1, sizeof(char *));
     for (size_t i = 0; i < ns; i++) {
         struct subnet_in *s = &t->subnets[i];
         char *path = util_asprintf("properties.subnets[%zu]", i);
-        paths[i] = util_asprintf("%s.", path);
-        s->path = paths[i];
+        s->path = util_asprintf("%s.", path); /* owned by t: vnet_put_tx_free */
         jspec_parse(json_array_get(in->subnets, i), subnet_inline_spec, s, path, JSPEC_STRICT, e);
         free(path);
         subnet_in_check(s, sub, e);
         t->nsubnets++;
         for (size_t j = 0; j < i && s->name; j++) {
             if (t->subnets[j].name && strcasecmp(t->subnets[j].name, s->name) == 0) {
-                char *np2 = util_asprintf("%sname", s->path);
-                err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, np2,
+                char *npath = util_asprintf("%sname", s->path);
+                err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, npath,
                                "The subnet name '%s' appears twice (also properties.subnets[%zu]); "
                                "subnet names are unique ignoring case.",
                                s->name, j);
-                free(np2);
+                free(npath);
                 break;
             }
         }
@@ -793,10 +791,6 @@ static void vnet_put_parse(struct req *rq, const char *name, struct vnet_put_req
         }
         free(ppath);
     }
-    /* The paths live as long as t: hand them to t through the subnets. */
-    for (size_t i = 0; i < ns; i++)
-        t->subnets[i].path = paths[i];
-    free(paths);
     free(p);
     free(ok);
 }

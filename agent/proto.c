@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "common/jspec.h"
+#include "common/nsg_rule.h"
 #include "common/util.h"
 
 /* --- the specs ---------------------------------------------------------------- */
@@ -134,51 +135,6 @@ static int proto_addr(const char *s, char out[NIC_ADDR_LEN], int *family)
     return inet_ntop(*family, a, out, NIC_ADDR_LEN) ? 0 : -1;
 }
 
-/* "*", an address, address/length, or a service tag ("VirtualNetwork",
- * "AzureLoadBalancer", "Internet", "Storage.WestEurope"). */
-static int proto_prefix_ok(const char *s)
-{
-    char addr[NIC_ADDR_LEN + 8], canon[NIC_ADDR_LEN];
-    int family;
-    long len;
-    if (strcmp(s, "*") == 0)
-        return 1;
-    if (isalpha((unsigned char)s[0]) && !strchr(s, ':')) {
-        size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.");
-        if (s[n] == '\0' && n <= 80)
-            return 1;
-    }
-    const char *slash = strchr(s, '/');
-    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    if (alen >= sizeof(addr))
-        return 0;
-    memcpy(addr, s, alen);
-    addr[alen] = '\0';
-    if (proto_addr(addr, canon, &family) != 0)
-        return 0;
-    if (!slash)
-        return 1;
-    return util_parse_long(slash + 1, 0, family == AF_INET ? 32 : 128, &len) == 0;
-}
-
-/* "*", "80" or "1000-2000" within 0-65535. */
-static int proto_ports_ok(const char *s)
-{
-    long lo, hi;
-    char buf[16];
-    if (strcmp(s, "*") == 0)
-        return 1;
-    const char *dash = strchr(s, '-');
-    if (!dash)
-        return util_parse_long(s, 0, 65535, &lo) == 0;
-    if ((size_t)(dash - s) >= sizeof(buf))
-        return 0;
-    memcpy(buf, s, (size_t)(dash - s));
-    buf[dash - s] = '\0';
-    return util_parse_long(buf, 0, 65535, &lo) == 0 &&
-           util_parse_long(dash + 1, 0, 65535, &hi) == 0 && lo <= hi;
-}
-
 /* The allowed value v matches, in the protocol's case. */
 static const char *proto_canon(const char *const *allowed, const char *v)
 {
@@ -188,30 +144,55 @@ static const char *proto_canon(const char *const *allowed, const char *v)
     return v;
 }
 
+/* One element of a rule's list, with accelnetd's own parser (common/nsg_rule.h,
+ * as a singular member: "*" and the tags allowed), so that the agent accepts
+ * exactly what the NSG API did. Its canonical text goes to out. */
+static int proto_element(const char *v, int ports, char out[NSGRULE_TEXT_MAX], const char *path,
+                         struct err *e)
+{
+    enum err_code code;
+    char why[200];
+    if (ports) {
+        struct nsgrule_ports p;
+        if (nsgrule_ports_parse(v, 0, &p, &code, why, sizeof(why)) == 0) {
+            nsgrule_ports_format(&p, out);
+            return 0;
+        }
+    } else {
+        struct nsgrule_addr a;
+        if (nsgrule_addr_parse(v, 0, &a, &code, why, sizeof(why)) == 0) {
+            nsgrule_addr_format(&a, out);
+            return 0;
+        }
+    }
+    err_add_detail(e, code, path, "'%s': '%s' is not %s: it %s.", path, v,
+                   ports ? "a port range ('*', '80' or '1000-2000')"
+                         : "an address prefix ('*', an IPv4 address or CIDR, VirtualNetwork, "
+                           "Internet or AzureLoadBalancer)",
+                   why);
+    return 1;
+}
+
+static const char *const proto_lists[] = {"sourceAddressPrefixes", "sourcePortRanges",
+                                          "destinationAddressPrefixes", "destinationPortRanges"};
+
 /* What jspec cannot say about rules (already of the right shape): each
  * prefix and port range, and one priority per stage and direction. */
 static int proto_rules_check(const json_t *rules, const char *path, struct err *e)
 {
-    static const char *const lists[] = {"sourceAddressPrefixes", "sourcePortRanges",
-                                        "destinationAddressPrefixes", "destinationPortRanges"};
     int problems = 0;
+    char canon[NSGRULE_TEXT_MAX];
     size_t n = json_array_size(rules);
     for (size_t i = 0; i < n; i++) {
         const json_t *r = json_array_get(rules, i);
         for (size_t l = 0; l < 4; l++) {
-            const json_t *arr = json_object_get(r, lists[l]);
-            int ports = strstr(lists[l], "Port") != NULL;
+            const json_t *arr = json_object_get(r, proto_lists[l]);
             for (size_t k = 0; k < json_array_size(arr); k++) {
                 const char *v = json_string_value(json_array_get(arr, k));
-                if (!v || (ports ? proto_ports_ok(v) : proto_prefix_ok(v)))
+                if (!v)
                     continue;
-                char *p = util_asprintf("%s[%zu].%s[%zu]", path, i, lists[l], k);
-                proto_problem(e, &problems, p,
-                              ports ? "'%s': '%s' is not a port range ('*', '80' or '1000-2000', "
-                                      "within 0-65535)."
-                                    : "'%s': '%s' is not an address prefix ('*', an address, "
-                                      "address/length or a service tag such as VirtualNetwork).",
-                              v);
+                char *p = util_asprintf("%s[%zu].%s[%zu]", path, i, proto_lists[l], k);
+                problems += proto_element(v, l % 2 == 1, canon, p, e);
                 free(p);
             }
         }
@@ -239,11 +220,24 @@ static int proto_rules_check(const json_t *rules, const char *path, struct err *
     return problems;
 }
 
+/* A list in canonical text (each element already checked). */
+static json_t *proto_list_canonical(const json_t *arr, int ports)
+{
+    json_t *out = json_array();
+    char canon[NSGRULE_TEXT_MAX];
+    struct err ignored = {0};
+    for (size_t k = 0; k < json_array_size(arr); k++) {
+        const char *v = json_string_value(json_array_get(arr, k));
+        if (v && proto_element(v, ports, canon, "", &ignored) == 0)
+            json_array_append_new(out, json_string(canon));
+    }
+    err_clear(&ignored);
+    return out;
+}
+
 /* The rules in canonical form: a new array of new objects. */
 static json_t *proto_rules_canonical(const json_t *rules)
 {
-    static const char *const lists[] = {"sourceAddressPrefixes", "sourcePortRanges",
-                                        "destinationAddressPrefixes", "destinationPortRanges"};
     json_t *out = json_array();
     size_t n = json_array_size(rules);
     for (size_t i = 0; i < n; i++) {
@@ -257,7 +251,8 @@ static json_t *proto_rules_canonical(const json_t *rules)
             "protocol",
             proto_canon(proto_protocols, json_string_value(json_object_get(r, "protocol"))));
         for (size_t l = 0; c && l < 4; l++)
-            json_object_set_new(c, lists[l], json_deep_copy(json_object_get(r, lists[l])));
+            json_object_set_new(c, proto_lists[l],
+                                proto_list_canonical(json_object_get(r, proto_lists[l]), l % 2));
         if (!c) {
             json_decref(out);
             return NULL;

@@ -2,7 +2,12 @@
  * the attach and policy bodies (every problem reported with its JSON path),
  * rendering the NIC object, and the two rules the protocol layer applies
  * before it calls a backend — the policy generation rule and what makes a
- * repeated attach "the same". Pure functions: no I/O, no locks. */
+ * repeated attach "the same". Pure functions: no I/O, no locks.
+ *
+ * A rule's address prefixes and port ranges are checked with accelnetd's own
+ * parser (common/nsg_rule.h), so the agent accepts exactly what the NSG API
+ * accepted: "*", IPv4 addresses and CIDRs without host bits, the tags
+ * VirtualNetwork, Internet and AzureLoadBalancer; "*", ports and ranges. */
 #ifndef ACCELNET_AGENT_PROTO_H
 #define ACCELNET_AGENT_PROTO_H
 

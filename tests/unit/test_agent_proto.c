@@ -21,7 +21,7 @@
 #define RULE_SSH                                                                            \
     "{\"stage\":\"nic\",\"name\":\"ssh\",\"priority\":100,\"direction\":\"inbound\","       \
     "\"access\":\"allow\",\"protocol\":\"tcp\",\"sourceAddressPrefixes\":[\"10.0.0.0/16\"," \
-    "\"2001:db8::/32\",\"192.168.1.7\"],\"sourcePortRanges\":[\"*\"],"                      \
+    "\"172.16.0.0/12\",\"192.168.1.7\"],\"sourcePortRanges\":[\"*\"],"                      \
     "\"destinationAddressPrefixes\":[\"*\"],\"destinationPortRanges\":[\"22\",\"8000-8080\"]}"
 
 #define ATTACH_BODY                                                                                \
@@ -255,6 +255,53 @@ static void test_mac_forms(void **state)
     }
 }
 
+/* Prefixes and ports go through accelnetd's own parser (common/nsg_rule.h):
+ * IPv4 only, no host bits, the three tags in canonical case. */
+static void test_rule_elements(void **state)
+{
+    long long gen;
+    json_t *rules = NULL;
+    struct err e = {0};
+    (void)state;
+    json_t *body = json_loads(
+        "{\"generation\":1,\"rules\":[{\"stage\":\"nic\",\"name\":\"a\",\"priority\":100,"
+        "\"direction\":\"Inbound\",\"access\":\"Allow\",\"protocol\":\"Udp\","
+        "\"sourceAddressPrefixes\":[\"virtualnetwork\",\"INTERNET\",\"10.1.0.0/16\"],"
+        "\"sourcePortRanges\":[\"080\",\"1000-2000\"],"
+        "\"destinationAddressPrefixes\":[\"azureloadbalancer\",\"*\"],"
+        "\"destinationPortRanges\":[\"*\"]}]}",
+        0, NULL);
+    assert_int_equal(proto_parse_policy(body, &gen, &rules, &e), 0);
+    json_t *r = json_array_get(rules, 0);
+    json_t *want = json_pack("[s, s, s]", "VirtualNetwork", "Internet", "10.1.0.0/16");
+    assert_true(json_equal(json_object_get(r, "sourceAddressPrefixes"), want));
+    json_decref(want);
+    want = json_pack("[s, s]", "80", "1000-2000");
+    assert_true(json_equal(json_object_get(r, "sourcePortRanges"), want));
+    json_decref(want);
+    want = json_pack("[s, s]", "AzureLoadBalancer", "*");
+    assert_true(json_equal(json_object_get(r, "destinationAddressPrefixes"), want));
+    json_decref(want);
+    json_decref(rules);
+    json_decref(body);
+
+    body = json_loads(
+        "{\"generation\":1,\"rules\":[{\"stage\":\"nic\",\"name\":\"a\",\"priority\":100,"
+        "\"direction\":\"Inbound\",\"access\":\"Allow\",\"protocol\":\"Udp\","
+        "\"sourceAddressPrefixes\":[\"10.0.0.5/24\",\"2001:db8::/32\",\"Storage\"],"
+        "\"sourcePortRanges\":[\"2000-1000\"],"
+        "\"destinationAddressPrefixes\":[\"*\"],\"destinationPortRanges\":[\"65536\"]}]}",
+        0, NULL);
+    assert_int_equal(proto_parse_policy(body, &gen, &rules, &e), -1);
+    assert_true(has_detail(&e, "rules[0].sourceAddressPrefixes[0]", "host bits"));
+    assert_true(has_detail(&e, "rules[0].sourceAddressPrefixes[1]", "IPv4"));
+    assert_true(has_detail(&e, "rules[0].sourceAddressPrefixes[2]", "address prefix"));
+    assert_true(has_detail(&e, "rules[0].sourcePortRanges[0]", "port range"));
+    assert_true(has_detail(&e, "rules[0].destinationPortRanges[0]", "port range"));
+    err_clear(&e);
+    json_decref(body);
+}
+
 static void test_policy_body(void **state)
 {
     long long gen = -1;
@@ -367,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_attach_every_problem),
         cmocka_unit_test(test_attach_missing),
         cmocka_unit_test(test_mac_forms),
+        cmocka_unit_test(test_rule_elements),
         cmocka_unit_test(test_policy_body),
         cmocka_unit_test(test_generation_rule),
         cmocka_unit_test(test_attach_differs),

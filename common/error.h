@@ -30,6 +30,7 @@
     X(ERR_INVALID_RESOURCE_NAMESPACE, "InvalidResourceNamespace", 400)          \
     X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)               \
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
+    X(ERR_LOCATION_NOT_FOR_TYPE, "LocationNotAvailableForResourceType", 400)    \
     ERR_TABLE_ELIGIBILITY(X)                                                    \
     X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \
     X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                     \
@@ -38,6 +39,7 @@
     X(ERR_RESOURCE_GROUP_NOT_FOUND, "ResourceGroupNotFound", 404)               \
     X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
     X(ERR_FEATURE_NOT_FOUND, "FeatureNotFound", 404)                            \
+    X(ERR_HOST_NOT_FOUND, "HostNotFound", 404)                                  \
     X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
     X(ERR_CONFLICT, "Conflict", 409)                                            \
     X(ERR_INVALID_RESOURCE_GROUP_LOCATION, "InvalidResourceGroupLocation", 409) \
@@ -45,6 +47,9 @@
     X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
     X(ERR_LOCATION_IN_USE, "LocationInUse", 409)                                \
     X(ERR_FEATURE_NOT_PENDING, "FeatureRegistrationNotPending", 409)            \
+    X(ERR_HOST_OWNED_BY_ANOTHER_AGENT, "HostOwnedByAnotherAgent", 409)          \
+    X(ERR_HOST_IN_USE, "HostInUse", 409)                                        \
+    X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
     X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \
     X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                  \

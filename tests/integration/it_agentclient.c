@@ -754,8 +754,9 @@ static void test_fan_out_bounds(void **state)
     }
     assert_true(pd_all_max <= 4);
     assert_true(pd_all_max >= 3); /* it did run in parallel */
-    /* 24 calls of 150 ms, 4 at a time: about 900 ms; one at a time would be 3600. */
-    if (took < 850 || took > 2600)
+    /* 24 calls of 150 ms, at most 4 at a time: 900 ms at least; one at a time
+     * would be 3600 (parallelism itself is shown by the counts above). */
+    if (took < 850 || took > 3500)
         fail_msg("the fan-out took %lld ms", took);
     for (int i = 0; i < HOSTS * PER_HOST + 1; i++)
         agentc_call_free(&calls[i]);

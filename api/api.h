@@ -26,6 +26,7 @@ void api_subscription_list(struct req *rq, struct reply *rp);
 void api_subscription_disable(struct req *rq, struct reply *rp);
 void api_subscription_enable(struct req *rq, struct reply *rp);
 void api_subscription_get(struct req *rq, struct reply *rp);
+void api_subscription_list_visible(struct req *rq, struct reply *rp);
 
 /* api/resource_group.c */
 void api_rg_put(struct req *rq, struct reply *rp);

@@ -124,23 +124,22 @@ static void feature_reply_missing(const struct req *rq, struct reply *rp,
 {
     /* Named as in the route the client called, which the hint follows. */
     int admin = req_param(rq, "resourceProviderNamespace") == NULL;
+    char *where = admin
+                      ? util_xstrdup("GET /admin/features")
+                      : util_asprintf("GET /subscriptions/%s/providers/Microsoft.Features/features",
+                                      req_param(rq, "subscriptionId"));
     if (missing == FEATURE_NO_NAMESPACE)
         reply_error(rp, ERR_INVALID_RESOURCE_NAMESPACE,
                     admin ? "namespace" : "resourceProviderNamespace",
                     "The resource namespace '%s' is invalid: no preview features are defined "
                     "in it. %s lists the features there are.",
-                    ns,
-                    admin ? "GET /admin/features"
-                          : "GET /subscriptions/{subscriptionId}/providers/Microsoft.Features/"
-                            "features");
+                    ns, where);
     else
         reply_error(rp, ERR_FEATURE_NOT_FOUND, "featureName",
                     "The feature '%s' could not be found in namespace '%s'. %s lists the "
                     "features there are.",
-                    name, ns,
-                    admin ? "GET /admin/features"
-                          : "GET /subscriptions/{subscriptionId}/providers/Microsoft.Features/"
-                            "features");
+                    name, ns, where);
+    free(where);
 }
 
 /* --- JSON ------------------------------------------------------------------ */
@@ -919,7 +918,7 @@ static void feature_decide(struct req *rq, struct reply *rp, enum feature_op op)
         return;
     }
     t.sub = sub;
-    t.reason = in.reason;
+    t.reason = in.reason && *in.reason ? in.reason : NULL; /* "" is no reason */
     feature_change(rq, rp, &t, feature_reply_reg);
 }
 

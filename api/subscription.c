@@ -217,7 +217,23 @@ void api_subscription_enable(struct req *rq, struct reply *rp)
     sub_set_state(rq, rp, "Enabled");
 }
 
-/* GET /subscriptions/{subscriptionId}: ARM's Subscription, for its users. */
+/* ARM's Subscription, as its users see it. */
+static json_t *sub_json_user(const struct db_subscription *s)
+{
+    char *rid = util_asprintf("/subscriptions/%s", s->id);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", rid, "subscriptionId", s->id, "displayName",
+                          s->display_name, "state", s->state);
+    free(rid);
+    return o;
+}
+
+static json_t *sub_item_json_user(const void *item, const void *ctx)
+{
+    (void)ctx;
+    return sub_json_user(item);
+}
+
+/* GET /subscriptions/{subscriptionId} */
 void api_subscription_get(struct req *rq, struct reply *rp)
 {
     struct db_subscription s = {0};
@@ -233,12 +249,49 @@ void api_subscription_get(struct req *rq, struct reply *rp)
                     "The subscription '%s' could not be found.", id);
     else if (st != DB_OK)
         reply_db_error(rp, rq, st);
-    else {
-        char *rid = util_asprintf("/subscriptions/%s", s.id);
-        reply_json(rp, 200,
-                   json_pack("{s:s, s:s, s:s, s:s}", "id", rid, "subscriptionId", s.id,
-                             "displayName", s.display_name, "state", s.state));
-        free(rid);
-    }
+    else
+        reply_json(rp, 200, sub_json_user(&s));
     db_subscription_free(&s);
+}
+
+/* GET /subscriptions (ARM's Subscriptions_List): the subscriptions the token
+ * may see — its own for a user token, all of them for an admin. This is how
+ * a client learns which subscription its token belongs to. */
+void api_subscription_list_visible(struct req *rq, struct reply *rp)
+{
+    struct arm_page pg;
+    struct db_conn *c;
+    struct db_subscription *items = NULL;
+    size_t n = 0;
+    if (arm_page_parse(rq, rp, &pg) != 0)
+        return;
+    if (pg.after && !util_is_guid(pg.after)) {
+        reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$skipToken",
+                    "The $skipToken is not one this service issued.");
+        arm_page_free(&pg);
+        return;
+    }
+    enum db_status st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        if (rq->who.role == ROLE_ADMIN) {
+            st = db_subscription_list(c, pg.after, pg.top + 1, &items, &n);
+        } else if (!pg.after) {
+            items = util_xcalloc(1, sizeof(*items));
+            st = db_subscription_get(c, rq->who.subscription_id, items);
+            n = st == DB_OK;
+            if (st == DB_NOT_FOUND)
+                st = DB_OK;
+        }
+        db_release(rq->app->db, c);
+    }
+    if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else
+        reply_json(rp, 200,
+                   arm_list_build(rq, &pg, items, n, sizeof(*items), sub_item_json_user, NULL,
+                                  sub_item_key));
+    for (size_t i = 0; i < n; i++)
+        db_subscription_free(&items[i]);
+    free(items);
+    arm_page_free(&pg);
 }

@@ -15,6 +15,8 @@
 #include "cli/http.h"
 #include "cli/output.h"
 #include "cli/query.h"
+#include "cli/req.h"
+#include "cli/view.h"
 
 struct cli_ctx {
     const struct cli_table *table;
@@ -24,6 +26,9 @@ struct cli_ctx {
     char *config_path;   /* or NULL when there is no home directory; owned */
     struct cliconf conf; /* the config file as read */
     struct cliconf_setting url, token, ca_file;
+    /* The default subscription: the command's --subscription, else
+     * ACCELNET_SUBSCRIPTION, else the config file; see cli_sub(). */
+    struct cliconf_setting subscription;
     char *base_url; /* url checked and without trailing '/', or NULL; owned */
 
     enum cliout_format format;
@@ -60,13 +65,90 @@ int cli_http_error(struct cli_ctx *c, const struct clihttp_response *rp);
  * empty body) and *status set (status may be NULL), or an exit code. */
 int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
              unsigned flags, long *status, json_t **out);
+/* cli_call() that also hands back the response (rp, whose headers the
+ * caller may read; the caller frees it with clihttp_response_free(), whatever
+ * the result). */
+int cli_call_rp(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+                unsigned flags, struct clihttp_response *rp, json_t **out);
+/* GET of one resource that may not exist: 0 with *out the resource (a new
+ * reference) or NULL after a 404 (nothing printed); else an exit code after
+ * printing the error. For the read-merge-write commands (cli/req.h). */
+int cli_get_optional(struct cli_ctx *c, const char *uri, json_t **out);
+/* GET of a list, following nextLink to the end: *out is {"value": [every
+ * item]} (a new reference). 0, or an exit code. */
+int cli_list(struct cli_ctx *c, const char *uri, json_t **out);
 /* Prints v (borrowed; NULL prints nothing) with --query and -o applied. */
 int cli_emit(struct cli_ctx *c, json_t *v);
+/* cli_emit(), except that -o table without --query shows view(v) (may be
+ * NULL: then v as it is). */
+int cli_emit_view(struct cli_ctx *c, json_t *v, cliview_fn view);
+/* The common handlers' shapes: GET uri and print it (a list when list is
+ * set: every page); DELETE uri, where a 204 (there was nothing to delete)
+ * exits 0 with a warning that names what (so that a delete can be
+ * repeated, but a typo is heard about). */
+int cli_show(struct cli_ctx *c, const char *uri, cliview_fn view);
+int cli_list_show(struct cli_ctx *c, const char *uri, cliview_fn view);
+int cli_delete(struct cli_ctx *c, const char *uri, const char *what);
+
+/* The subscription a subscription-scoped command works on (c->subscription):
+ * 0 with *sub set (borrowed), or a usage error (exit 2) when none is set or
+ * it is not a GUID. */
+int cli_sub(struct cli_ctx *c, const char **sub);
+/* 1 when the command has a flag called name. */
+int cli_command_has_flag(const struct cli_command *cmd, const char *name);
 
 /* cmd_account.c */
 int cli_login(struct cli_ctx *c);
 int cli_logout(struct cli_ctx *c);
 int cli_account_show(struct cli_ctx *c);
+int cli_account_set(struct cli_ctx *c);
+/* cmd_token.c */
+int cli_token_subscription_create(struct cli_ctx *c);
+int cli_token_subscription_list(struct cli_ctx *c);
+int cli_token_subscription_revoke(struct cli_ctx *c);
+/* cmd_subscription.c */
+int cli_subscription_create(struct cli_ctx *c);
+int cli_subscription_update(struct cli_ctx *c);
+int cli_subscription_show(struct cli_ctx *c);
+int cli_subscription_list(struct cli_ctx *c);
+int cli_subscription_disable(struct cli_ctx *c);
+int cli_subscription_enable(struct cli_ctx *c);
+/* cmd_feature.c */
+int cli_feature_register(struct cli_ctx *c);
+int cli_feature_unregister(struct cli_ctx *c);
+int cli_feature_show(struct cli_ctx *c);
+int cli_feature_list(struct cli_ctx *c);
+int cli_feature_def_list(struct cli_ctx *c);
+int cli_feature_def_show(struct cli_ctx *c);
+int cli_feature_def_define(struct cli_ctx *c);
+int cli_feature_reg_list_pending(struct cli_ctx *c);
+int cli_feature_reg_list(struct cli_ctx *c);
+int cli_feature_reg_show(struct cli_ctx *c);
+int cli_feature_reg_approve(struct cli_ctx *c);
+int cli_feature_reg_reject(struct cli_ctx *c);
+/* cmd_eligibility.c */
+int cli_elig_check(struct cli_ctx *c);
+/* cmd_resource_group.c */
+int cli_rg_create(struct cli_ctx *c);
+int cli_rg_show(struct cli_ctx *c);
+int cli_rg_list(struct cli_ctx *c);
+int cli_rg_delete(struct cli_ctx *c);
+/* cmd_catalog.c */
+int cli_catalog_location_set(struct cli_ctx *c);
+int cli_catalog_location_show(struct cli_ctx *c);
+int cli_catalog_location_list(struct cli_ctx *c);
+int cli_catalog_location_delete(struct cli_ctx *c);
+int cli_catalog_vm_size_set(struct cli_ctx *c);
+int cli_catalog_vm_size_show(struct cli_ctx *c);
+int cli_catalog_vm_size_list(struct cli_ctx *c);
+int cli_catalog_vm_size_delete(struct cli_ctx *c);
+int cli_catalog_os_image_set(struct cli_ctx *c);
+int cli_catalog_os_image_show(struct cli_ctx *c);
+int cli_catalog_os_image_list(struct cli_ctx *c);
+int cli_catalog_os_image_delete(struct cli_ctx *c);
+int cli_catalog_sub_locations(struct cli_ctx *c);
+int cli_catalog_skus_list(struct cli_ctx *c);
+int cli_catalog_vm_sizes_list(struct cli_ctx *c);
 /* cmd_token.c */
 int cli_token_create(struct cli_ctx *c);
 int cli_token_list(struct cli_ctx *c);

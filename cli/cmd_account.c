@@ -1,10 +1,12 @@
-/* login, logout, account show — the settings file (cli/config.h). */
+/* login, logout, account show|set — the settings file (cli/config.h); and
+ * account list-locations, the subscription's locations (api/catalog.c). */
 #include "cli/cmd.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/util.h"
 
@@ -37,16 +39,45 @@ static char *read_stdin_line(void)
 
 static json_t *account_json(const struct cli_ctx *c)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:b}", "url", c->url.value, "caFile", c->ca_file.value,
-                     "configFile", c->config_path, "loggedIn", c->token.value != NULL);
+    return json_pack("{s:s?, s:s?, s:s?, s:b, s:s?}", "url", c->url.value, "caFile",
+                     c->ca_file.value, "configFile", c->config_path, "loggedIn",
+                     c->token.value != NULL, "subscriptionId", c->subscription.value);
+}
+
+/* A subscription id from the command line, checked and lower-cased into out;
+ * else a usage error. */
+static int sub_arg(struct cli_ctx *c, const char *v, char out[37])
+{
+    if (strlen(v) != 36 || !util_is_guid(v))
+        return cli_usage_error(c,
+                               "argument --subscription: '%s' is not a GUID "
+                               "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                               v);
+    memcpy(out, v, 37);
+    util_str_lower(out);
+    return 0;
+}
+
+/* The token may use subscription sub: GET /subscriptions/{sub} answers 200
+ * (403 when the token is another subscription's, 404 when there is no such
+ * subscription). */
+static int sub_verify(struct cli_ctx *c, const char *sub)
+{
+    json_t *out = NULL;
+    char *uri = clireq_uri("/subscriptions/%s", sub);
+    int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &out);
+    json_decref(out);
+    free(uri);
+    return rc;
 }
 
 /* Checks the new settings against the server before they are stored: the
  * service answers /healthz over TLS with this CA, and takes the token. There
  * is no "who am I" route yet, so the token is tried on GET /admin/tokens: 200
  * (an admin token) and 403 (a valid token of another role) both prove it is
- * known; 401 means it is not. */
-static int login_verify(struct cli_ctx *c)
+ * known; 401 means it is not. With a subscription (sub, or NULL), the token
+ * must also be able to read it. */
+static int login_verify(struct cli_ctx *c, const char *sub)
 {
     struct clihttp_response rp;
     int rc = cli_http(c, "GET", "/healthz", NULL, 0, NULL, CLI_CALL_NO_AUTH, &rp);
@@ -62,6 +93,11 @@ static int login_verify(struct cli_ctx *c)
         goto out;
     if (rp.status != 200 && rp.status != 403)
         rc = cli_http_error(c, &rp);
+    else if (sub)
+        rc = sub_verify(c, sub);
+    else if (rp.status == 403)
+        cli_warn(c, "this is not an admin token: a subscription's commands need its id; pass "
+                    "--subscription ID here, or later to `accelnet account set`");
 out:
     clihttp_response_free(&rp);
     if (rc != 0)
@@ -75,8 +111,11 @@ int cli_login(struct cli_ctx *c)
 {
     const struct cli_parsed *p = c->args;
     char *err = NULL, *base = NULL, *token = NULL, *ca = NULL;
+    char sub[37] = "";
     int rc;
 
+    if (cli_arg(p, "subscription") && (rc = sub_arg(c, cli_arg(p, "subscription"), sub)) != 0)
+        goto out;
     base = clihttp_base_url(cli_arg(p, "url"), &err);
     if (!base) {
         rc = cli_usage_error(c, "argument --url: %s", err);
@@ -114,8 +153,12 @@ int cli_login(struct cli_ctx *c)
         c->ca_file = (struct cliconf_setting){NULL, CLICONF_SRC_NONE};
     free(c->base_url);
     c->base_url = NULL;
+    if (*sub)
+        c->subscription = (struct cliconf_setting){sub, CLICONF_SRC_FLAG};
+    else if (c->subscription.source != CLICONF_SRC_ENV)
+        c->subscription = (struct cliconf_setting){NULL, CLICONF_SRC_NONE};
     if (!cli_arg_given(p, "no-verify")) {
-        rc = login_verify(c);
+        rc = login_verify(c, *sub ? sub : NULL);
         if (rc != 0)
             goto out;
     }
@@ -126,13 +169,18 @@ int cli_login(struct cli_ctx *c)
                  base);
     if (cliconf_set(&c->conf, CLICONF_URL, base) != 0 ||
         cliconf_set(&c->conf, CLICONF_TOKEN, token) != 0 ||
-        (ca && cliconf_set(&c->conf, CLICONF_CA_FILE, ca) != 0)) {
+        (ca && cliconf_set(&c->conf, CLICONF_CA_FILE, ca) != 0) ||
+        (*sub && cliconf_set(&c->conf, CLICONF_SUBSCRIPTION, sub) != 0)) {
         rc = cli_usage_error(c, "a value cannot be stored (it has a control character or "
                                 "surrounding white space)");
         goto out;
     }
     if (!ca)
         cliconf_unset(&c->conf, CLICONF_CA_FILE);
+    /* A new login is a new identity: an old default subscription would be
+     * someone else's. */
+    if (!*sub)
+        cliconf_unset(&c->conf, CLICONF_SUBSCRIPTION);
     if (cliconf_save(&c->conf, c->config_path, &err) != 0) {
         rc = cli_error(c, "%s", err);
         goto out;
@@ -177,5 +225,50 @@ int cli_account_show(struct cli_ctx *c)
     json_t *acct = account_json(c);
     int rc = cli_emit(c, acct);
     json_decref(acct);
+    return rc;
+}
+
+int cli_account_set(struct cli_ctx *c)
+{
+    char sub[37], *err = NULL;
+    int rc = sub_arg(c, cli_arg(c->args, "subscription"), sub);
+    if (rc != 0)
+        return rc;
+    if (!c->config_path)
+        return cli_error(c, "no place for the config file: set HOME or XDG_CONFIG_HOME");
+    if (!cli_arg_given(c->args, "no-verify") && (rc = sub_verify(c, sub)) != 0) {
+        fputs("Nothing was stored (use --no-verify to store the subscription without checking "
+              "it).\n",
+              c->err);
+        return rc;
+    }
+    cliconf_set(&c->conf, CLICONF_SUBSCRIPTION, sub); /* a GUID always fits */
+    if (cliconf_save(&c->conf, c->config_path, &err) != 0) {
+        cli_error(c, "%s", err);
+        free(err);
+        return CLI_EXIT_ERROR;
+    }
+    const char *env = getenv("ACCELNET_SUBSCRIPTION");
+    if (env && *env && strcasecmp(env, sub) != 0)
+        cli_warn(c, "ACCELNET_SUBSCRIPTION is set in the environment and wins over the stored "
+                    "default");
+    else
+        c->subscription = (struct cliconf_setting){sub, CLICONF_SRC_FILE};
+    fprintf(c->err, "Default subscription %s saved in %s.\n", sub, c->config_path);
+    json_t *acct = account_json(c);
+    cli_emit(c, acct);
+    json_decref(acct);
+    return 0;
+}
+
+int cli_catalog_sub_locations(struct cli_ctx *c)
+{
+    const char *sub;
+    int rc = cli_sub(c, &sub);
+    if (rc != 0)
+        return rc;
+    char *uri = clireq_uri("/subscriptions/%s/locations", sub);
+    rc = cli_list_show(c, uri, NULL);
+    free(uri);
     return rc;
 }

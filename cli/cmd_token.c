@@ -1,25 +1,34 @@
-/* admin token create|list|show|revoke — /admin/tokens (api/token.c). */
+/* admin token create|list|show|revoke — /admin/tokens — and admin
+ * subscription token create|list|revoke — /admin/subscriptions/{id}/tokens,
+ * the tokens of a subscription's users (api/token.c). */
 #include "cli/cmd.h"
 
 #include <stdlib.h>
 
 #include "common/util.h"
 
-int cli_token_create(struct cli_ctx *c)
+/* POSTs body to uri and prints the new token, which is shown only once. */
+static int token_issue(struct cli_ctx *c, const char *uri, const json_t *body)
 {
-    const struct cli_parsed *p = c->args;
-    json_t *body = json_pack("{s:s}", "role", cli_arg(p, "role"));
     json_t *out = NULL;
-    if (cli_arg(p, "description"))
-        json_object_set_new(body, "description", json_string(cli_arg(p, "description")));
-    int rc = cli_call(c, "POST", "/admin/tokens", body, 0, NULL, &out);
-    json_decref(body);
+    int rc = cli_call(c, "POST", uri, body, 0, NULL, &out);
     if (rc == 0) {
         if (c->format != CLIOUT_NONE)
             cli_warn(c, "the token is shown only this once: store it now");
         cli_emit(c, out);
     }
     json_decref(out);
+    return rc;
+}
+
+int cli_token_create(struct cli_ctx *c)
+{
+    const struct cli_parsed *p = c->args;
+    json_t *body = json_pack("{s:s}", "role", cli_arg(p, "role"));
+    if (cli_arg(p, "description"))
+        json_object_set_new(body, "description", json_string(cli_arg(p, "description")));
+    int rc = token_issue(c, "/admin/tokens", body);
+    json_decref(body);
     return rc;
 }
 
@@ -64,6 +73,45 @@ int cli_token_revoke(struct cli_ctx *c)
     int rc = cli_call(c, "DELETE", uri, NULL, 0, &status, &out);
     if (rc == 0 && status == 204)
         cli_warn(c, "there is no token with id %s: nothing was revoked", cli_arg(c->args, "id"));
+    json_decref(out);
+    free(uri);
+    return rc;
+}
+
+/* --- a subscription's user tokens ------------------------------------------- */
+
+int cli_token_subscription_create(struct cli_ctx *c)
+{
+    const struct cli_parsed *p = c->args;
+    json_t *body = json_object();
+    if (cli_arg(p, "description"))
+        json_object_set_new(body, "description", json_string(cli_arg(p, "description")));
+    char *uri = clireq_uri("/admin/subscriptions/%s/tokens", cli_arg(p, "subscription"));
+    int rc = token_issue(c, uri, body);
+    json_decref(body);
+    free(uri);
+    return rc;
+}
+
+int cli_token_subscription_list(struct cli_ctx *c)
+{
+    char *uri = clireq_uri("/admin/subscriptions/%s/tokens", cli_arg(c->args, "subscription"));
+    int rc = cli_list_show(c, uri, NULL);
+    free(uri);
+    return rc;
+}
+
+int cli_token_subscription_revoke(struct cli_ctx *c)
+{
+    const struct cli_parsed *p = c->args;
+    json_t *out = NULL;
+    long status = 0;
+    char *uri = clireq_uri("/admin/subscriptions/%s/tokens/%s", cli_arg(p, "subscription"),
+                           cli_arg(p, "id"));
+    int rc = cli_call(c, "DELETE", uri, NULL, 0, &status, &out);
+    if (rc == 0 && status == 204)
+        cli_warn(c, "subscription %s has no token with id %s: nothing was revoked",
+                 cli_arg(p, "subscription"), cli_arg(p, "id"));
     json_decref(out);
     free(uri);
     return rc;

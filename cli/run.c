@@ -106,33 +106,101 @@ int cli_http_error(struct cli_ctx *c, const struct clihttp_response *rp)
     return clihttp_exit_code(rp->status);
 }
 
+int cli_call_rp(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+                unsigned flags, struct clihttp_response *rp, json_t **out)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    int rc = cli_http(c, method, uri, text, text ? strlen(text) : 0, NULL, flags, rp);
+    free(text);
+    *out = NULL;
+    if (rc != 0)
+        return rc;
+    if (rp->status >= 400)
+        return cli_http_error(c, rp);
+    if (rp->body.len) {
+        json_error_t jerr;
+        *out = json_loadb(rp->body.data, rp->body.len, 0, &jerr);
+        if (!*out)
+            return cli_error(c, "%s %s: the response (HTTP %ld) is not JSON: %s", method, uri,
+                             rp->status, jerr.text);
+    }
+    return 0;
+}
+
 int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
              unsigned flags, long *status, json_t **out)
 {
     struct clihttp_response rp;
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    int rc = cli_http(c, method, uri, text, text ? strlen(text) : 0, NULL, flags, &rp);
-    free(text);
-    *out = NULL;
-    if (rc != 0)
-        goto out;
-    if (status)
+    int rc = cli_call_rp(c, method, uri, body, flags, &rp, out);
+    if (status && (rc == 0 || rp.status))
         *status = rp.status;
-    if (rp.status >= 400) {
-        rc = cli_http_error(c, &rp);
+    clihttp_response_free(&rp);
+    return rc;
+}
+
+int cli_get_optional(struct cli_ctx *c, const char *uri, json_t **out)
+{
+    struct clihttp_response rp;
+    int rc = cli_http(c, "GET", uri, NULL, 0, NULL, 0, &rp);
+    *out = NULL;
+    if (rc == 0 && rp.status == 404)
         goto out;
-    }
-    if (rp.body.len) {
-        json_error_t jerr;
-        *out = json_loadb(rp.body.data, rp.body.len, 0, &jerr);
-        if (!*out) {
-            rc = cli_error(c, "%s %s: the response (HTTP %ld) is not JSON: %s", method, uri,
-                           rp.status, jerr.text);
-            goto out;
+    if (rc == 0 && rp.status >= 400)
+        rc = cli_http_error(c, &rp);
+    if (rc == 0) {
+        *out = json_loadb(rp.body.data ? rp.body.data : "", rp.body.len, 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = cli_error(c, "GET %s: the response (HTTP %ld) is not a JSON object", uri,
+                           rp.status);
         }
     }
 out:
     clihttp_response_free(&rp);
+    return rc;
+}
+
+/* A limit on the pages of one list, so that a server whose nextLink goes
+ * round in circles cannot keep the CLI busy for ever. */
+#define CLI_LIST_MAX_PAGES 10000
+
+int cli_list(struct cli_ctx *c, const char *uri, json_t **out)
+{
+    json_t *acc = json_pack("{s:[]}", "value");
+    char *next = NULL;
+    int rc = 0;
+    *out = NULL;
+    for (int pages = 0;; pages++) {
+        json_t *page = NULL;
+        int bad;
+        if (pages == CLI_LIST_MAX_PAGES) {
+            rc = cli_error(c, "GET %s: more than %d pages; giving up", uri, CLI_LIST_MAX_PAGES);
+            break;
+        }
+        rc = cli_call(c, "GET", next ? next : uri, NULL, 0, NULL, &page);
+        if (rc != 0)
+            break;
+        const char *link = clireq_list_append(acc, page, &bad);
+        if (bad) {
+            json_decref(page);
+            rc = cli_error(c, "GET %s: the response is not a list ({\"value\": [...]})", uri);
+            break;
+        }
+        char *was = next;
+        next = link ? util_xstrdup(link) : NULL;
+        json_decref(page);
+        if (next && was && strcmp(next, was) == 0)
+            rc = cli_error(c, "GET %s: the service sent the same nextLink twice", uri);
+        free(was);
+        if (rc != 0 || !next)
+            break;
+    }
+    free(next);
+    if (rc == 0)
+        *out = acc;
+    else
+        json_decref(acc);
     return rc;
 }
 
@@ -148,6 +216,70 @@ int cli_emit(struct cli_ctx *c, json_t *v)
     json_decref(shown);
     fflush(c->out);
     return CLI_EXIT_OK;
+}
+
+int cli_emit_view(struct cli_ctx *c, json_t *v, cliview_fn view)
+{
+    if (!v || !view || c->format != CLIOUT_TABLE || c->query)
+        return cli_emit(c, v);
+    json_t *rows = view(v);
+    int rc = cli_emit(c, rows);
+    json_decref(rows);
+    return rc;
+}
+
+int cli_show(struct cli_ctx *c, const char *uri, cliview_fn view)
+{
+    json_t *out = NULL;
+    int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &out);
+    if (rc == 0)
+        cli_emit_view(c, out, view);
+    json_decref(out);
+    return rc;
+}
+
+int cli_list_show(struct cli_ctx *c, const char *uri, cliview_fn view)
+{
+    json_t *out = NULL;
+    int rc = cli_list(c, uri, &out);
+    if (rc == 0)
+        cli_emit_view(c, out, view);
+    json_decref(out);
+    return rc;
+}
+
+int cli_delete(struct cli_ctx *c, const char *uri, const char *what)
+{
+    json_t *out = NULL;
+    long status = 0;
+    int rc = cli_call(c, "DELETE", uri, NULL, 0, &status, &out);
+    if (rc == 0 && status == 204)
+        cli_warn(c, "there is no %s: nothing was deleted", what);
+    json_decref(out);
+    return rc;
+}
+
+int cli_command_has_flag(const struct cli_command *cmd, const char *name)
+{
+    for (size_t k = 0; cmd && cmd->flags && cmd->flags[k].name; k++)
+        if (strcmp(cmd->flags[k].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+int cli_sub(struct cli_ctx *c, const char **sub)
+{
+    const char *v = c->subscription.value;
+    *sub = NULL;
+    if (!v)
+        return cli_usage_error(c, "no subscription: pass --subscription ID, set "
+                                  "ACCELNET_SUBSCRIPTION, or store a default with `accelnet "
+                                  "account set --subscription ID`");
+    if (strlen(v) != 36 || !util_is_guid(v))
+        return cli_usage_error(c, "the subscription '%s' (from the %s) is not a GUID", v,
+                               cliconf_source_name(c->subscription.source));
+    *sub = v;
+    return 0;
 }
 
 /* The terminal's width when out is one, else 0 (no truncation). */
@@ -206,6 +338,11 @@ static int run_command(const struct cli_table *t, const struct cli_parsed *p, FI
         cliconf_pick(p->g.token, getenv("ACCELNET_TOKEN"), cliconf_get(&c.conf, CLICONF_TOKEN));
     c.ca_file = cliconf_pick(p->g.ca_file, getenv("ACCELNET_CA_FILE"),
                              cliconf_get(&c.conf, CLICONF_CA_FILE));
+    /* login has a --subscription of its own that it stores; for the others
+     * it names the subscription to work on. */
+    c.subscription = cliconf_pick(
+        cli_command_has_flag(p->cmd, "subscription") ? cli_arg(p, "subscription") : NULL,
+        getenv("ACCELNET_SUBSCRIPTION"), cliconf_get(&c.conf, CLICONF_SUBSCRIPTION));
     rc = p->cmd->handler(&c);
 out:
     free(msg);

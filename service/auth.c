@@ -62,6 +62,8 @@ static int auth_role_allowed(const struct req *rq)
         return rq->who.role == ROLE_ADMIN;
     case AUTH_AGENT:
         return rq->who.role == ROLE_AGENT || rq->who.role == ROLE_ADMIN;
+    case AUTH_TENANT:
+        return rq->who.role == ROLE_USER || rq->who.role == ROLE_ADMIN;
     case AUTH_SUBSCRIPTION: {
         if (rq->who.role == ROLE_ADMIN)
             return 1;

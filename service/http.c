@@ -38,8 +38,22 @@ struct http_ctx {
     struct body body;
     uint64_t start_ns;
     enum route_result found;
-    int queued; /* a response is queued: ignore the rest of the upload */
+    char *raw_path; /* the path as sent, still percent-encoded (route.h) */
+    int started;    /* the access handler has seen this request */
+    int queued;     /* a response is queued: ignore the rest of the upload */
 };
+
+/* Called by libmicrohttpd with the request line's URI before it decodes it:
+ * the request's state starts here, so that routing sees the raw path. */
+static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_ctx *x = util_xcalloc(1, sizeof(*x));
+    (void)conn;
+    x->srv = cls;
+    x->start_ns = util_now_ns();
+    x->raw_path = util_xstrndup(uri, strcspn(uri, "?"));
+    return x;
+}
 
 /* Header values are echoed only when they are short printable ASCII. */
 static int http_echoable(const char *v)
@@ -182,19 +196,22 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
     struct http_server *srv = cls;
     struct http_ctx *x = *con_cls;
     (void)version;
+    (void)url; /* decoded by libmicrohttpd; routing uses x->raw_path */
 
     if (!x) {
-        x = util_xcalloc(1, sizeof(*x));
+        /* http_uri_log always runs first; this is only a safety net. */
+        x = http_uri_log(srv, url, conn);
         *con_cls = x;
-        x->srv = srv;
-        x->start_ns = util_now_ns();
+    }
+    if (!x->started) {
+        x->started = 1;
         x->rq.app = srv->app;
         x->rq.conn = conn;
         x->rq.method = method;
-        x->rq.path = url;
+        x->rq.path = x->raw_path;
         util_uuid4(x->rq.request_id);
         metrics_in_flight(srv->app->metrics, 1);
-        if (http_precheck(x, method, url) != 0)
+        if (http_precheck(x, method, x->raw_path) != 0)
             return http_respond(x);
         return MHD_YES;
     }
@@ -229,6 +246,13 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
     (void)conn;
     if (!x)
         return;
+    *con_cls = NULL;
+    if (!x->started) {
+        /* libmicrohttpd refused the request before any handler saw it. */
+        free(x->raw_path);
+        free(x);
+        return;
+    }
     uint64_t dur = util_now_ns() - x->start_ns;
     const struct route *route = x->found == ROUTE_FOUND ? x->rq.match.route : NULL;
     const char *sub = route ? req_param(&x->rq, "subscriptionId") : NULL;
@@ -249,8 +273,8 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
     route_match_free(&x->rq.match);
     reply_free(&x->rp);
     body_free(&x->body);
+    free(x->raw_path);
     free(x);
-    *con_cls = NULL;
     metrics_in_flight(srv->app->metrics, -1);
 }
 
@@ -322,11 +346,11 @@ struct http_server *http_start(struct app *app, const struct route *routes, size
     }
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-        MHD_OPTION_NOTIFY_COMPLETED, http_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        s->cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert_pem,
+        MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_NOTIFY_COMPLETED,
+        http_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned)1, s->cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_HTTPS_PRIORITIES,
         "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1", MHD_OPTION_END);
     if (!s->daemon) {

@@ -25,10 +25,8 @@ static int route_split(const char *path, struct route_seg *segs, size_t *n)
         const char *end = strchr(s, '/');
         size_t len = end ? (size_t)(end - s) : strlen(s);
         if (len == 0) {
-            if (!end && count > 0)
-                break; /* one trailing slash */
-            if (!end && count == 0)
-                break; /* "/" alone */
+            if (!end)
+                break; /* one trailing slash, or "/" alone */
             return -1;
         }
         if (count == ROUTE_MAX_SEGMENTS)
@@ -40,14 +38,49 @@ static int route_split(const char *path, struct route_seg *segs, size_t *n)
     return 0;
 }
 
+static int route_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes one raw segment into a new string. A '%' not followed by
+ * two hex digits stays as it is; %00 makes the segment invalid (NULL). */
+static char *route_decode(const struct route_seg *seg)
+{
+    char *out = util_xmalloc(seg->len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < seg->len; i++) {
+        int hi, lo;
+        if (seg->p[i] == '%' && i + 2 < seg->len && (hi = route_hex(seg->p[i + 1])) >= 0 &&
+            (lo = route_hex(seg->p[i + 2])) >= 0) {
+            if (hi == 0 && lo == 0) {
+                free(out);
+                return NULL;
+            }
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = seg->p[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static int route_is_param(const struct route_seg *s)
 {
     return s->len >= 2 && s->p[0] == '{' && s->p[s->len - 1] == '}';
 }
 
-/* Matches path segments against one pattern; fills m's params on success. */
-static int route_try(const char *pattern, const struct route_seg *path, size_t npath,
-                     struct route_match *m)
+/* Matches decoded path segments against one pattern; fills m's params on
+ * success (m may be NULL to test only). */
+static int route_try(const char *pattern, char *const *path, size_t npath, struct route_match *m)
 {
     struct route_seg pat[ROUTE_MAX_SEGMENTS];
     size_t npat, np = 0;
@@ -60,7 +93,8 @@ static int route_try(const char *pattern, const struct route_seg *path, size_t n
                 m->name_lens[np] = pat[i].len - 2;
             }
             np++;
-        } else if (pat[i].len != path[i].len || strncasecmp(pat[i].p, path[i].p, pat[i].len)) {
+        } else if (strlen(path[i]) != pat[i].len ||
+                   strncasecmp(pat[i].p, path[i], pat[i].len) != 0) {
             return 0;
         }
     }
@@ -68,7 +102,7 @@ static int route_try(const char *pattern, const struct route_seg *path, size_t n
         m->nparams = 0;
         for (size_t i = 0; i < npat && m->nparams < ROUTE_MAX_PARAMS; i++)
             if (route_is_param(&pat[i]))
-                m->values[m->nparams++] = util_xstrndup(path[i].p, path[i].len);
+                m->values[m->nparams++] = util_xstrdup(path[i]);
     }
     return 1;
 }
@@ -92,21 +126,30 @@ enum route_result route_find(const struct route *table, size_t n, const char *me
                              const char *path, struct route_match *m)
 {
     struct route_seg segs[ROUTE_MAX_SEGMENTS];
-    size_t nsegs;
+    char *decoded[ROUTE_MAX_SEGMENTS];
+    size_t nsegs = 0, ndecoded = 0;
     size_t allow_len = 0;
     int path_known = 0;
+    enum route_result result = ROUTE_NO_PATH;
 
     memset(m, 0, sizeof(*m));
     if (route_split(path, segs, &nsegs) != 0)
         return ROUTE_NO_PATH;
+    /* Segments are split first and decoded after, so that an encoded '/'
+     * (%2F) stays inside its segment: "a%2Fb" is one name, which the handler
+     * then refuses as a name, rather than two segments and an unknown path. */
+    for (; ndecoded < nsegs; ndecoded++)
+        if (!(decoded[ndecoded] = route_decode(&segs[ndecoded])))
+            goto out;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(table[i].method, method) == 0) {
-            if (route_try(table[i].pattern, segs, nsegs, m)) {
+            if (route_try(table[i].pattern, decoded, nsegs, m)) {
                 m->route = &table[i];
                 m->index = i;
-                return ROUTE_FOUND;
+                result = ROUTE_FOUND;
+                goto out;
             }
-        } else if (route_try(table[i].pattern, segs, nsegs, NULL)) {
+        } else if (route_try(table[i].pattern, decoded, nsegs, NULL)) {
             /* Same path, another method: remember it for Allow (once each). */
             size_t mlen = strlen(table[i].method);
             if (!route_allow_has(m->allow, table[i].method) &&
@@ -121,7 +164,11 @@ enum route_result route_find(const struct route *table, size_t n, const char *me
             path_known = 1;
         }
     }
-    return path_known ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+    result = path_known ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+out:
+    for (size_t i = 0; i < ndecoded; i++)
+        free(decoded[i]);
+    return result;
 }
 
 void route_match_free(struct route_match *m)

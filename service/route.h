@@ -1,7 +1,9 @@
 /* route — matching a method and path against a route table.
  *
  * Patterns are literal segments and {params}: "/admin/tokens/{tokenId}".
- * Literal segments match case-insensitively (ARM treats "resourceGroups",
+ * The path is the raw one from the request line: it is split on '/' and
+ * each segment percent-decoded after, so an encoded slash stays in its
+ * segment. Literal segments match case-insensitively (ARM treats "resourceGroups",
  * "providers", "Microsoft.Network" and type names that way); parameters keep
  * the case the client sent. One trailing slash is ignored. */
 #ifndef ACCELNET_SERVICE_ROUTE_H
@@ -22,6 +24,7 @@ enum route_auth {
     AUTH_ADMIN,        /* admin tokens only */
     AUTH_AGENT,        /* host-agent tokens (and admin) */
     AUTH_SUBSCRIPTION, /* admin, or a user token of the {subscriptionId} in the path */
+    AUTH_TENANT,       /* admin, or any user token (the handler shows only what it may see) */
 };
 
 enum route_flags {

@@ -63,6 +63,7 @@ const struct route routes[] = {
     {"POST",   HOST "/enable",                           api_host_enable,                 AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
+    {"GET",    "/subscriptions",                         api_subscription_list_visible,   AUTH_TENANT,       0},
     {"GET",    SUB,                                      api_subscription_get,            AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/resourcegroups",                    api_rg_list,                     AUTH_SUBSCRIPTION, 0},
     {"PUT",    SUB "/resourcegroups/{resourceGroupName}", api_rg_put,                     AUTH_SUBSCRIPTION, 0},

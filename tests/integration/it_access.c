@@ -451,6 +451,29 @@ static void test_agent_routes(void **state)
         report(f, "AUTH_AGENT routes, user tokens", checked);
 }
 
+/* AUTH_TENANT routes answer admins and users (each seeing only what is
+ * theirs): agent tokens get 403. */
+static void test_tenant_routes(void **state)
+{
+    (void)state;
+    struct failures *f = failures_reset();
+    size_t checked = 0;
+    for (size_t i = 0; i < routes_count; i++) {
+        const struct route *r = &routes[i];
+        if (r->auth != AUTH_TENANT)
+            continue;
+        checked++;
+        char path[1024], err[512];
+        if (fill(r, i, SUB_A, path, sizeof path, err, sizeof err) != 0) {
+            failf(f, "%s %s: %s", r->method, r->pattern, err);
+            continue;
+        }
+        expect_refused(f, r, path, ITEST_AUTH_TOKEN, g.agent, "an agent token", 403,
+                       "AuthorizationFailed");
+    }
+    report(f, "AUTH_TENANT routes, agent tokens", checked);
+}
+
 /* --- no token, a bad token, a revoked token ------------------------------------------------ */
 
 static void test_unauthenticated(void **state)
@@ -516,9 +539,9 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),           cmocka_unit_test(test_subscription_routes),
-        cmocka_unit_test(test_admin_routes),    cmocka_unit_test(test_agent_routes),
-        cmocka_unit_test(test_unauthenticated),
+        cmocka_unit_test(test_table),         cmocka_unit_test(test_subscription_routes),
+        cmocka_unit_test(test_admin_routes),  cmocka_unit_test(test_agent_routes),
+        cmocka_unit_test(test_tenant_routes), cmocka_unit_test(test_unauthenticated),
     };
     return cmocka_run_group_tests_name("it_access", tests, setup, teardown);
 }

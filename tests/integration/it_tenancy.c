@@ -793,6 +793,44 @@ static void test_subscription_tokens(void **state)
 /* DELETE .../tokens/{id} under a subscription that does not exist: the parent
  * is missing, which ARM answers with 404 (as for the other two token routes),
  * not with the 204 of a missing child. */
+/* GET /subscriptions: a user token sees its own subscription and nothing
+ * else (that is how a client learns whose token it holds); an admin sees
+ * all; an agent token is refused. */
+static void test_subscriptions_visible(void **state)
+{
+    (void)state;
+    struct itest_resp r;
+    char id[64], tok[128], agent[128];
+    put_subscription(SUB_TOK, "Adventure Works");
+    put_subscription(SUB_TOK2, "Wide World Importers");
+    issue_user_token(SUB_TOK, id, tok);
+
+    call("GET", "/subscriptions?" AV, tok, NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    json_t *value = json_object_get(r.json, "value");
+    if (json_array_size(value) != 1 ||
+        strcmp(jstr(json_array_get(value, 0), "subscriptionId"), SUB_TOK) != 0 ||
+        strcmp(jstr(json_array_get(value, 0), "id"), "/subscriptions/" SUB_TOK) != 0 ||
+        json_object_get(json_array_get(value, 0), "contactWebhook") != NULL)
+        fail_msg("a user token should see exactly its own subscription: %s", itest_resp_str(&r));
+    itest_resp_free(&r);
+
+    call("GET", "/subscriptions?" AV "&$top=1", NULL, NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    if (json_array_size(json_object_get(r.json, "value")) != 1 || !jstr(r.json, "nextLink"))
+        fail_msg("the admin should see every subscription, one page at a time: %s",
+                 itest_resp_str(&r));
+    itest_resp_free(&r);
+
+    call("POST", "/admin/tokens?" AV, NULL, NULL, "{\"role\":\"agent\"}", &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    snprintf(agent, sizeof agent, "%s", jstr(r.json, "token"));
+    itest_resp_free(&r);
+    expect("GET", "/subscriptions?" AV, agent, NULL, 403, "AuthorizationFailed");
+    expect("GET", "/subscriptions?" AV, "acn_nobody-issued-this-token-0123456789abcdefghij", NULL,
+           401, "AuthenticationFailed");
+}
+
 static void test_token_revoke_unknown_subscription(void **state)
 {
     (void)state;
@@ -1458,6 +1496,7 @@ int main(void)
         cmocka_unit_test(test_subscription_list_paging),
         cmocka_unit_test(test_disable_enable),
         cmocka_unit_test(test_subscription_tokens),
+        cmocka_unit_test(test_subscriptions_visible),
         cmocka_unit_test(test_token_revoke_unknown_subscription),
         cmocka_unit_test(test_admin_tokens_route_leaves_user_tokens),
         cmocka_unit_test(test_rg_crud),

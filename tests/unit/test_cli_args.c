@@ -478,6 +478,72 @@ static void test_foundation_commands_exist(void **state)
             fail_msg("no command '%s %s'", want[i][0], want[i][1]);
 }
 
+/* The commands of the walkthrough and of every route the server has today
+ * (service/routes.c). */
+static void test_api_commands_exist(void **state)
+{
+    (void)state;
+    static const char *const want[][2] = {
+        {"", "check-eligibility"},
+        {"account", "set"},
+        {"account", "list-locations"},
+        {"feature", "register"},
+        {"feature", "unregister"},
+        {"feature", "show"},
+        {"feature", "list"},
+        {"group", "create"},
+        {"group", "show"},
+        {"group", "list"},
+        {"group", "delete"},
+        {"vm", "list-sizes"},
+        {"vm", "list-skus"},
+        {"admin subscription", "create"},
+        {"admin subscription", "update"},
+        {"admin subscription", "show"},
+        {"admin subscription", "list"},
+        {"admin subscription", "disable"},
+        {"admin subscription", "enable"},
+        {"admin subscription token", "create"},
+        {"admin subscription token", "list"},
+        {"admin subscription token", "revoke"},
+        {"admin feature", "list"},
+        {"admin feature", "show"},
+        {"admin feature", "define"},
+        {"admin feature", "list-pending"},
+        {"admin feature", "list-registrations"},
+        {"admin feature", "show-registration"},
+        {"admin feature", "approve"},
+        {"admin feature", "reject"},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!cli_table_command(&cli_table, want[i][0], want[i][1]))
+            fail_msg("no command '%s %s'", want[i][0], want[i][1]);
+    static const char *const kinds[] = {"location", "size", "image"};
+    static const char *const verbs[] = {"set", "show", "list", "delete"};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t v = 0; v < 4; v++) {
+            char group[64];
+            snprintf(group, sizeof(group), "admin catalog %s", kinds[k]);
+            if (!cli_table_command(&cli_table, group, verbs[v]))
+                fail_msg("no command '%s %s'", group, verbs[v]);
+        }
+    /* Subscription-scoped commands take --subscription (with a default); admin
+     * ones, and account set which stores it, require it. */
+    for (size_t i = 0; i < cli_table.ncommands; i++) {
+        const struct cli_command *c = &cli_table.commands[i];
+        for (size_t k = 0; c->flags && c->flags[k].name; k++) {
+            const struct cli_flag *f = &c->flags[k];
+            if (strcmp(f->name, "subscription") != 0)
+                continue;
+            int admin = strncmp(c->group, "admin", 5) == 0 ||
+                        (strcmp(c->group, "account") == 0 && strcmp(c->verb, "set") == 0);
+            if (admin != ((f->opts & CLI_REQUIRED) != 0))
+                fail_msg("'%s %s --subscription' should %sbe required", c->group, c->verb,
+                         admin ? "" : "not ");
+        }
+    }
+}
+
 /* --- help and usage through cli_run ------------------------------------------------ */
 
 static void test_help_at_every_level(void **state)
@@ -523,6 +589,42 @@ static void test_help_at_every_level(void **state)
     assert_int_equal(RUN(&out, &err, "login", "--help"), 0);
     assert_non_null(strstr(out, "--url URL [Required]"));
     assert_null(strstr(out, "Overrides ACCELNET_URL"));
+    free(out);
+    free(err);
+
+    /* The new groups, down to their commands, with examples. */
+    static const char *const paths[][4] = {
+        {"feature", NULL},
+        {"group", NULL},
+        {"vm", NULL},
+        {"account", NULL},
+        {"admin", "subscription", NULL},
+        {"admin", "subscription", "token", NULL},
+        {"admin", "feature", NULL},
+        {"admin", "catalog", NULL},
+        {"admin", "catalog", "image", NULL},
+    };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        const char *words[6] = {0};
+        size_t n = 0;
+        for (; n < 4 && paths[i][n]; n++)
+            words[n] = paths[i][n];
+        words[n] = "--help";
+        assert_int_equal(run(&out, &err, words), 0);
+        assert_non_null(strstr(out, "Group\n    accelnet "));
+        assert_non_null(strstr(out, "Examples"));
+        free(out);
+        free(err);
+    }
+    assert_int_equal(RUN(&out, &err, "check-eligibility", "--help"), 0);
+    assert_non_null(strstr(out, "--image URN [Required]"));
+    assert_non_null(strstr(out, "Exit code 0\n    when eligible; 4 when not"));
+    assert_non_null(strstr(out, "--subscription ID "));
+    assert_non_null(strstr(out, "ACCELNET_SUBSCRIPTION"));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "--help"), 0);
+    assert_non_null(strstr(out, "also `check-eligibility` when the answer is \"not eligible\""));
     free(out);
     free(err);
 
@@ -590,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_every_example_parses),
         cmocka_unit_test(test_foundation_commands_exist),
+        cmocka_unit_test(test_api_commands_exist),
         cmocka_unit_test(test_help_at_every_level),
         cmocka_unit_test(test_usage_errors_exit_2_with_help),
     };

@@ -42,6 +42,7 @@ static int setup_tmp(void **state)
     unsetenv("ACCELNET_URL");
     unsetenv("ACCELNET_TOKEN");
     unsetenv("ACCELNET_CA_FILE");
+    unsetenv("ACCELNET_SUBSCRIPTION");
     return 0;
 }
 
@@ -53,6 +54,7 @@ static int teardown_tmp(void **state)
     unsetenv("ACCELNET_URL");
     unsetenv("ACCELNET_TOKEN");
     unsetenv("ACCELNET_CA_FILE");
+    unsetenv("ACCELNET_SUBSCRIPTION");
     return 0;
 }
 
@@ -452,6 +454,89 @@ static void test_broken_config_file(void **state)
     free(cfg);
 }
 
+#define SUB_A "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+#define SUB_B "11111111-2222-4333-8444-555555555555"
+
+/* The default subscription: login --subscription and account set store it,
+ * ACCELNET_SUBSCRIPTION and --subscription win over it, a new login without
+ * one forgets it. */
+static void test_default_subscription(void **state)
+{
+    (void)state;
+    char *out, *err, *text;
+    char *cfg = path_in_tmp("accelnet/config");
+
+    /* Stored lower-cased; account show shows it. */
+    assert_int_equal(RUN(&out, &err, "login", "--url", "https://127.0.0.1:8443", "--token", "acn_U",
+                         "--subscription", "7C9E6679-7425-40DE-944B-E07FC1F90AE7", "--no-verify",
+                         "--query", "subscriptionId", "-o", "tsv"),
+                     0);
+    assert_string_equal(out, SUB_A "\n");
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_non_null(strstr(text, "subscription=" SUB_A "\n"));
+    free(text);
+
+    /* account set replaces it. */
+    assert_int_equal(RUN(&out, &err, "account", "set", "--subscription", SUB_B, "--no-verify",
+                         "--query", "subscriptionId", "-o", "tsv"),
+                     0);
+    assert_string_equal(out, SUB_B "\n");
+    assert_non_null(strstr(err, "Default subscription " SUB_B " saved in "));
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_non_null(strstr(text, "subscription=" SUB_B "\n"));
+    assert_non_null(strstr(text, "token=acn_U\n")); /* the rest stays */
+    free(text);
+
+    /* The environment wins over the file (and account set says so). */
+    setenv("ACCELNET_SUBSCRIPTION", SUB_A, 1);
+    assert_int_equal(RUN(&out, &err, "account", "show", "--query", "subscriptionId", "-o", "tsv"),
+                     0);
+    assert_string_equal(out, SUB_A "\n");
+    free(out);
+    free(err);
+    assert_int_equal(
+        RUN(&out, &err, "account", "set", "--subscription", SUB_B, "--no-verify", "-o", "none"), 0);
+    assert_non_null(strstr(err, "WARNING: ACCELNET_SUBSCRIPTION is set in the environment"));
+    free(out);
+    free(err);
+    unsetenv("ACCELNET_SUBSCRIPTION");
+
+    /* Not GUIDs: usage errors, nothing stored. */
+    assert_int_equal(RUN(&out, &err, "account", "set", "--subscription", "contoso", "--no-verify"),
+                     2);
+    assert_non_null(strstr(err, "ERROR: argument --subscription: 'contoso' is not a GUID"));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "login", "--url", "https://x", "--token", "t",
+                         "--subscription", "contoso", "--no-verify"),
+                     2);
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_non_null(strstr(text, "subscription=" SUB_B "\n"));
+    assert_non_null(strstr(text, "url=https://127.0.0.1:8443\n"));
+    free(text);
+
+    /* A new login without --subscription forgets it. */
+    assert_int_equal(RUN(&out, &err, "login", "--url", "https://127.0.0.1:8443", "--token", "acn_V",
+                         "--no-verify", "-o", "none"),
+                     0);
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_null(strstr(text, "subscription"));
+    free(text);
+    assert_int_equal(RUN(&out, &err, "account", "show", "--query", "subscriptionId"), 0);
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+    free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +548,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_logout_account, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_login_rejects_bad_values, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_broken_config_file, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_default_subscription, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

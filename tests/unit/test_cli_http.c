@@ -209,14 +209,77 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Answers by path; /echo describes the request it got. */
+/* Subscriptions the canned server knows: requests under SUB_ECHO are echoed,
+ * SUB_PAGED's lists come in two pages, SUB_LOOP's nextLink never ends, and
+ * SUB_ELIGIBLE is eligible in westeurope. */
+#define SUB_ECHO     "e0000000-0000-4000-8000-00000000000e"
+#define SUB_PAGED    "a0000000-0000-4000-8000-00000000000a"
+#define SUB_LOOP     "b0000000-0000-4000-8000-00000000000b"
+#define SUB_ELIGIBLE "c0000000-0000-4000-8000-00000000000c"
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    json_object_set_new(cls, key, value ? json_string(value) : json_null());
+    return MHD_YES;
+}
+
+/* Answers by path; /echo (and everything under /admin/ and SUB_ECHO not
+ * answered otherwise) describes the request it got. */
 static enum MHD_Result answer(struct MHD_Connection *c, const char *url, const char *method,
                               const char *body)
 {
     static const char json[] = "application/json; charset=utf-8";
     if (strcmp(url, "/notjson") == 0 || strcmp(url, "/admin/tokens/notjson") == 0)
         return reply(c, 200, json, "{oops", NULL);
-    if (strcmp(url, "/echo") == 0 || strncmp(url, "/admin/tokens/", 14) == 0) {
+    if (strncmp(url, "/subscriptions/" SUB_PAGED "/", strlen("/subscriptions/" SUB_PAGED "/")) ==
+        0) {
+        /* Two pages, the second behind an absolute nextLink. */
+        const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "$skipToken");
+        if (tok && strcmp(tok, "p2") == 0)
+            return reply(c, 200, json, "{\"value\":[{\"name\":\"b\",\"location\":\"l\"}]}", NULL);
+        char *page = util_asprintf("{\"value\":[{\"name\":\"a\",\"location\":\"l\"}],"
+                                   "\"nextLink\":\"%s%s?api-version=2016-09-01&$skipToken=p2\"}",
+                                   url_env, url);
+        enum MHD_Result r = reply(c, 200, json, page, NULL);
+        free(page);
+        return r;
+    }
+    if (strncmp(url, "/subscriptions/" SUB_LOOP "/", strlen("/subscriptions/" SUB_LOOP "/")) == 0) {
+        char *page = util_asprintf("{\"value\":[],\"nextLink\":\"%s%s?api-version=2016-09-01&"
+                                   "$skipToken=same\"}",
+                                   url_env, url);
+        enum MHD_Result r = reply(c, 200, json, page, NULL);
+        free(page);
+        return r;
+    }
+    if (strcmp(url, "/subscriptions/" SUB_ELIGIBLE "/providers/Microsoft.Network/locations/"
+                    "westeurope/checkAcceleratedNetworkingEligibility") == 0)
+        return reply(c, 200, json, "{\"eligible\":true,\"reasons\":[]}", NULL);
+    if (strcmp(method, "GET") == 0 &&
+        (strncmp(url, "/admin/catalog/locations/", 25) == 0 ||
+         (strncmp(url, "/admin/subscriptions/", 21) == 0 && strlen(url) == 21 + 36))) {
+        /* The read of a read-merge-write: one entry exists. */
+        if (strcmp(url, "/admin/catalog/locations/eastus") == 0)
+            return reply(c, 200, json,
+                         "{\"name\":\"eastus\",\"displayName\":\"East US\","
+                         "\"acceleratedNetworking\":false,\"createdAt\":\"t\",\"updatedAt\":"
+                         "\"t\"}",
+                         NULL);
+        if (strcmp(url, "/admin/subscriptions/" SUB_ECHO) == 0)
+            return reply(c, 200, json,
+                         "{\"id\":\"/subscriptions/" SUB_ECHO "\",\"subscriptionId\":\"" SUB_ECHO
+                         "\",\"displayName\":\"Old\",\"state\":\"Enabled\","
+                         "\"contactWebhook\":\"https://hook.example/\"}",
+                         NULL);
+        return reply(c, 404, json,
+                     "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"No such "
+                     "entry.\",\"target\":null,\"details\":[]}}",
+                     "ResourceNotFound");
+    }
+    if (strcmp(url, "/echo") == 0 || strncmp(url, "/admin/", 7) == 0 ||
+        strncmp(url, "/subscriptions/" SUB_ECHO, strlen("/subscriptions/" SUB_ECHO)) == 0) {
         if (strcmp(method, "DELETE") == 0 && strstr(url, "missing"))
             return reply(c, 204, json, "", NULL);
         const char *v;
@@ -235,6 +298,11 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *url, const c
         json_object_set_new(o, "extra", v ? json_string(v) : json_null());
         json_object_set_new(o, "body", json_string(body));
         json_object_set_new(o, "token", json_string("acn_RESPONSE_SECRET"));
+        json_t *q = json_object();
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q);
+        json_object_set_new(o, "query", q);
+        /* For the list commands (which follow "value"): the echo again. */
+        json_object_set_new(o, "value", json_pack("[o]", json_deep_copy(o)));
         char *s = json_dumps(o, JSON_COMPACT);
         enum MHD_Result r = reply(c, 200, json, s, NULL);
         free(s);
@@ -626,6 +694,264 @@ static void test_token_revoke(void **state)
     free(err);
 }
 
+/* --- the commands of the walkthrough: what they send ------------------------------ */
+
+/* stdout of a command that must exit with want_rc; stderr in *err_out (owned)
+ * when err_out is not NULL. */
+static char *run_rc(int want_rc, char **err_out, const char *const *words)
+{
+    char *out, *err;
+    int rc = run(&out, &err, words);
+    if (rc != want_rc)
+        fail_msg("exit %d, want %d; stderr: %s", rc, want_rc, err);
+    if (err_out)
+        *err_out = err;
+    else
+        free(err);
+    return out;
+}
+
+#define RUN_RC(rc, err, ...) run_rc((rc), (err), (const char *const[]){__VA_ARGS__, NULL})
+
+/* The echo's request body, parsed. */
+static json_t *echo_body(json_t *echo)
+{
+    json_t *b = json_loads(str(echo, "body"), 0, NULL);
+    if (!b)
+        fail_msg("the request body is not JSON: %s", str(echo, "body"));
+    return b;
+}
+
+static void expect_json_text(const json_t *v, const char *want)
+{
+    json_t *w = json_loads(want, 0, NULL);
+    assert_non_null(w);
+    if (!json_equal(v, w)) {
+        char *got = json_dumps(v, JSON_COMPACT);
+        fail_msg("expected %s, got %s", want, got);
+    }
+    json_decref(w);
+}
+
+static void test_subscription_scoped_requests(void **state)
+{
+    (void)state;
+    char *out, *err;
+    unsetenv("ACCELNET_SUBSCRIPTION");
+
+    /* No subscription anywhere: a usage error before anything is sent. */
+    out = RUN_RC(2, &err, "group", "list");
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "ERROR: no subscription: pass --subscription ID"));
+    assert_non_null(strstr(err, "accelnet group list : ")); /* the command's help */
+    free(out);
+    free(err);
+    setenv("ACCELNET_SUBSCRIPTION", "not-a-guid", 1);
+    out = RUN_RC(2, &err, "group", "list");
+    assert_non_null(strstr(err, "the subscription 'not-a-guid' (from the environment) is not a "
+                                "GUID"));
+    free(out);
+    free(err);
+
+    /* The environment, and the flag over it. */
+    setenv("ACCELNET_SUBSCRIPTION", SUB_ECHO, 1);
+    json_t *a = RUN_JSON("group", "create", "-n", "rg 1", "-l", "westeurope", "--tags", "env=test",
+                         "team=");
+    assert_string_equal(str(a, "method"), "PUT");
+    assert_string_equal(str(a, "path"), "/subscriptions/" SUB_ECHO "/resourcegroups/rg 1");
+    assert_string_equal(str(json_object_get(a, "query"), "api-version"), "2016-09-01");
+    json_t *b = echo_body(a);
+    expect_json_text(b, "{\"location\":\"westeurope\",\"tags\":{\"env\":\"test\",\"team\":\"\"}}");
+    json_decref(b);
+    json_decref(a);
+    out = RUN_RC(2, &err, "group", "list", "--subscription", "7c9e6679");
+    assert_non_null(strstr(err, "(from the flag) is not a GUID"));
+    free(out);
+    free(err);
+    out = RUN_RC(2, &err, "group", "create", "-n", "x", "-l", "y", "--tags", "=v");
+    assert_non_null(strstr(err, "ERROR: argument --tags: '=v' has no tag name"));
+    free(out);
+    free(err);
+
+    /* Lists follow nextLink to the end. */
+    a = RUN_JSON("group", "list", "--subscription", SUB_PAGED, "--query", "value[].name");
+    expect_json_text(a, "[\"a\",\"b\"]");
+    json_decref(a);
+    out = RUN_RC(1, &err, "group", "list", "--subscription", SUB_LOOP);
+    assert_non_null(strstr(err, "the service sent the same nextLink twice"));
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+
+    /* Feature registration: the intended use goes in properties.description. */
+    a = RUN_JSON("feature", "register", "--namespace", "Microsoft.Network", "--name",
+                 "AllowAcceleratedNetworkingFeature", "--intended-use", "trading", "--query",
+                 "value[0]");
+    assert_string_equal(str(a, "method"), "POST");
+    assert_string_equal(str(a, "path"),
+                        "/subscriptions/" SUB_ECHO "/providers/Microsoft.Features/providers/"
+                        "Microsoft.Network/features/AllowAcceleratedNetworkingFeature/register");
+    b = echo_body(a);
+    expect_json_text(b, "{\"properties\":{\"description\":\"trading\"}}");
+    json_decref(b);
+    json_decref(a);
+    a = RUN_JSON("feature", "unregister", "--namespace", "Microsoft.Network", "-n", "F");
+    assert_string_equal(str(a, "body"), ""); /* no body */
+    json_decref(a);
+
+    /* SKUs: the location as ARM's $filter. */
+    a = RUN_JSON("vm", "list-skus", "-l", "westeurope", "--query", "value[0]");
+    assert_string_equal(str(a, "path"),
+                        "/subscriptions/" SUB_ECHO "/providers/Microsoft.Compute/skus");
+    assert_string_equal(str(json_object_get(a, "query"), "$filter"), "location eq 'westeurope'");
+    json_decref(a);
+
+    /* delete: 204 says there was nothing. */
+    out = RUN_RC(0, &err, "group", "delete", "-n", "missing");
+    assert_non_null(strstr(err, "WARNING: there is no resource group 'missing': nothing was "
+                                "deleted"));
+    free(out);
+    free(err);
+    unsetenv("ACCELNET_SUBSCRIPTION");
+}
+
+static void test_check_eligibility(void **state)
+{
+    (void)state;
+    char *out, *err;
+    /* The echo has no "eligible": not eligible, exit 4, the answer still printed. */
+    out = RUN_RC(4, &err, "check-eligibility", "--subscription", SUB_ECHO, "-l", "eastus", "--size",
+                 "Standard_D2_v2", "--image", "Canonical:UbuntuServer:16.04-LTS:latest", "--query",
+                 "body", "-o", "tsv");
+    json_t *b = json_loads(out, 0, NULL);
+    expect_json_text(b, "{\"vmSize\":\"Standard_D2_v2\",\"imageReference\":{\"publisher\":"
+                        "\"Canonical\",\"offer\":\"UbuntuServer\",\"sku\":\"16.04-LTS\","
+                        "\"version\":\"latest\"}}");
+    json_decref(b);
+    assert_non_null(
+        strstr(err, "Not eligible for Accelerated Networking: 0 reasons (exit code 4)"));
+    free(out);
+    free(err);
+    json_t *a = RUN_JSON("rest", "--uri", "/echo"); /* (the server is still fine) */
+    json_decref(a);
+    out = RUN_RC(4, NULL, "check-eligibility", "--subscription", SUB_ECHO, "-l", "eastus", "--size",
+                 "S", "--image", "P:O:S", "--query", "path", "-o", "tsv");
+    assert_string_equal(out, "/subscriptions/" SUB_ECHO "/providers/Microsoft.Network/locations/"
+                             "eastus/checkAcceleratedNetworkingEligibility\n");
+    free(out);
+
+    /* Eligible: exit 0, and the table says so. */
+    out = RUN_RC(0, &err, "check-eligibility", "--subscription", SUB_ELIGIBLE, "-l", "westeurope",
+                 "--size", "Standard_DS15_v2", "--image", "P:O:S", "-o", "table");
+    assert_string_equal(out, "Eligible  Location    VmSize            Image\n"
+                             "--------  ----------  ----------------  -----\n"
+                             "true      westeurope  Standard_DS15_v2  P:O:S\n");
+    assert_string_equal(err, "");
+    free(out);
+    free(err);
+
+    /* A bad image is a usage error, caught before anything is sent. */
+    out = RUN_RC(2, &err, "check-eligibility", "--subscription", SUB_ECHO, "-l", "x", "--size", "y",
+                 "--image", "Canonical:UbuntuServer");
+    assert_non_null(strstr(err, "ERROR: argument --image: 'Canonical:UbuntuServer' is not "
+                                "PUBLISHER:OFFER:SKU[:VERSION]"));
+    assert_non_null(strstr(err, "accelnet check-eligibility : "));
+    free(out);
+    free(err);
+}
+
+static void test_admin_requests(void **state)
+{
+    (void)state;
+    char *out, *err;
+
+    /* catalogue set: read, merge, write. */
+    json_t *a = RUN_JSON("admin", "catalog", "location", "set", "-n", "eastus",
+                         "--accelerated-networking", "true");
+    assert_string_equal(str(a, "method"), "PUT");
+    assert_string_equal(str(a, "path"), "/admin/catalog/locations/eastus");
+    json_t *b = echo_body(a);
+    expect_json_text(b, "{\"displayName\":\"East US\",\"acceleratedNetworking\":true}");
+    json_decref(b);
+    json_decref(a);
+    out = RUN_RC(2, &err, "admin", "catalog", "location", "set", "-n", "newplace",
+                 "--accelerated-networking", "true");
+    assert_non_null(strstr(err, "it does not exist yet, so the following arguments are required "
+                                "to create it: --display-name"));
+    free(out);
+    free(err);
+    out = RUN_RC(2, &err, "admin", "catalog", "location", "set", "-n", "eastus");
+    assert_non_null(strstr(err, "nothing to change"));
+    free(out);
+    free(err);
+    a = RUN_JSON("admin", "catalog", "size", "set", "-n", "Standard_X", "--vcpus", "2",
+                 "--memory-mb", "4096", "--max-nics", "2", "--accelerated-networking", "false");
+    b = echo_body(a);
+    expect_json_text(b, "{\"vCPUs\":2,\"memoryMB\":4096,\"maxNetworkInterfaces\":2,"
+                        "\"acceleratedNetworking\":false}");
+    json_decref(b);
+    json_decref(a);
+    a = RUN_JSON("admin", "catalog", "image", "show", "--image", "RedHat:RHEL:7.2");
+    assert_string_equal(str(a, "path"), "/admin/catalog/osImages/RedHat:RHEL:7.2");
+    json_decref(a);
+    out = RUN_RC(2, &err, "admin", "catalog", "image", "show", "--image", "RedHat:RHEL:7.2:latest");
+    assert_non_null(strstr(err, "has a version"));
+    free(out);
+    free(err);
+
+    /* subscriptions: create generates an id, refuses a taken one; update merges. */
+    a = RUN_JSON("admin", "subscription", "create", "--display-name", "Contoso");
+    const char *path = str(a, "path");
+    assert_true(strncmp(path, "/admin/subscriptions/", 21) == 0);
+    assert_true(util_is_guid(path + 21));
+    b = echo_body(a);
+    expect_json_text(b, "{\"displayName\":\"Contoso\"}");
+    json_decref(b);
+    json_decref(a);
+    out =
+        RUN_RC(4, &err, "admin", "subscription", "create", "--id", SUB_ECHO, "--display-name", "X");
+    assert_non_null(strstr(err, "ERROR: subscription " SUB_ECHO " already exists"));
+    free(out);
+    free(err);
+    a = RUN_JSON("admin", "subscription", "create", "--id", "D0000000-0000-4000-8000-00000000000D",
+                 "--display-name", "Y", "--contact-webhook", "https://h.example/");
+    assert_string_equal(str(a, "path"),
+                        "/admin/subscriptions/d0000000-0000-4000-8000-00000000000d");
+    json_decref(a);
+    a = RUN_JSON("admin", "subscription", "update", "--id", SUB_ECHO, "--contact-webhook", "");
+    b = echo_body(a);
+    expect_json_text(b, "{\"displayName\":\"Old\"}");
+    json_decref(b);
+    json_decref(a);
+    out = RUN_RC(3, &err, "admin", "subscription", "update", "--id",
+                 "d0000000-0000-4000-8000-00000000000d", "--display-name", "Z");
+    assert_non_null(strstr(err, "ERROR: there is no subscription"));
+    free(out);
+    free(err);
+
+    /* Decisions. */
+    a = RUN_JSON("admin", "feature", "reject", "--subscription", SUB_ECHO, "--namespace",
+                 "Microsoft.Network", "-n", "F", "--reason", "full");
+    assert_string_equal(str(a, "path"),
+                        "/admin/featureRegistrations/" SUB_ECHO "/Microsoft.Network/F/reject");
+    b = echo_body(a);
+    expect_json_text(b, "{\"reason\":\"full\"}");
+    json_decref(b);
+    json_decref(a);
+    out = RUN_RC(2, &err, "admin", "feature", "reject", "--subscription", SUB_ECHO, "--namespace",
+                 "Microsoft.Network", "-n", "F");
+    assert_non_null(strstr(err, "the following arguments are required: --reason"));
+    free(out);
+    free(err);
+    a = RUN_JSON("admin", "feature", "list-pending", "--query", "value[0].query");
+    assert_string_equal(str(a, "state"), "Pending");
+    json_decref(a);
+    a = RUN_JSON("admin", "subscription", "token", "create", "--subscription", SUB_ECHO);
+    assert_string_equal(str(a, "path"), "/admin/subscriptions/" SUB_ECHO "/tokens");
+    assert_string_equal(str(a, "body"), "{}");
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -638,10 +964,16 @@ int main(void)
         cmocka_unit_test(test_redaction),
     };
     const struct CMUnitTest live[] = {
-        cmocka_unit_test(test_request_headers),       cmocka_unit_test(test_request_bodies),
-        cmocka_unit_test(test_errors_and_exit_codes), cmocka_unit_test(test_outputs),
-        cmocka_unit_test(test_debug_redacts),         cmocka_unit_test(test_health),
+        cmocka_unit_test(test_request_headers),
+        cmocka_unit_test(test_request_bodies),
+        cmocka_unit_test(test_errors_and_exit_codes),
+        cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_debug_redacts),
+        cmocka_unit_test(test_health),
         cmocka_unit_test(test_token_revoke),
+        cmocka_unit_test(test_subscription_scoped_requests),
+        cmocka_unit_test(test_check_eligibility),
+        cmocka_unit_test(test_admin_requests),
     };
     int failed = cmocka_run_group_tests_name("clihttp helpers", pure, NULL, NULL);
     failed +=

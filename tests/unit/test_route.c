@@ -347,6 +347,33 @@ static void test_empty_table(void **state)
 }
 
 /* route_match_free leaves the struct reusable for another route_find. */
+/* The path is split before it is decoded: an encoded '/' stays inside its
+ * parameter, and literal segments may be percent-encoded. */
+static void test_percent_decoding(void **state)
+{
+    struct route_match m;
+    (void)state;
+    assert_int_equal(route_find(table, NTABLE, "GET", "/x/a%2Fb%3F", &m), ROUTE_FOUND);
+    assert_int_equal(m.index, 10);
+    assert_string_equal(route_param(&m, "a"), "a/b?");
+    route_match_free(&m);
+    assert_int_equal(route_find(table, NTABLE, "GET", "/x/100%25%20sure", &m), ROUTE_FOUND);
+    assert_string_equal(route_param(&m, "a"), "100% sure");
+    route_match_free(&m);
+    /* A '%' without two hex digits is kept as it is. */
+    assert_int_equal(route_find(table, NTABLE, "GET", "/x/50%zz%4", &m), ROUTE_FOUND);
+    assert_string_equal(route_param(&m, "a"), "50%zz%4");
+    route_match_free(&m);
+    /* Encoded literal segments still match (case-insensitively). */
+    assert_int_equal(route_find(table, NTABLE, "GET", "/%61dmin/TOKENS", &m), ROUTE_FOUND);
+    assert_int_equal(m.index, 3);
+    route_match_free(&m);
+    /* An encoded slash never makes a new segment. */
+    assert_int_equal(route_find(table, NTABLE, "GET", "/admin%2Ftokens", &m), ROUTE_NO_PATH);
+    /* NUL bytes are refused. */
+    assert_int_equal(route_find(table, NTABLE, "GET", "/x/a%00b", &m), ROUTE_NO_PATH);
+}
+
 static void test_match_reuse(void **state)
 {
     struct route_match m;
@@ -376,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_no_method_allow_order),
         cmocka_unit_test(test_no_method_allow_substring_methods),
         cmocka_unit_test(test_empty_table),
+        cmocka_unit_test(test_percent_decoding),
         cmocka_unit_test(test_match_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

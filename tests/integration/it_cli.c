@@ -1,0 +1,936 @@
+/* it_cli — the seed's walkthrough with the CLI alone, as far as the server
+ * goes today: the real bin/accelnet (ACCELNET_TEST_BIN) against a real
+ * accelnetd and PostgreSQL over HTTPS, each identity (the operator, two
+ * users) with a config directory of its own (XDG_CONFIG_HOME in a temporary
+ * directory) and ACCELNET_CA_FILE set to the test certificate.
+ *
+ * The operator logs in, creates a subscription and a user token; the user
+ * logs in with it, registers for the preview (Pending), is told it is not
+ * eligible because of that (exit 4), the operator approves, the user checks
+ * an eligible and an ineligible combination (every reason listed), creates
+ * and lists resource groups; then the output formats, the error display
+ * (`ERROR: (Code) message` and the request id) with each exit code, the
+ * catalogue, a rejection, disabling, revoking and deleting.
+ *
+ * The steps depend on each other and run in order. Every CLI run is a fork
+ * and exec of the CLI with a clean environment, waited for with a timeout;
+ * only those children are ever signalled. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "tests/integration/itest.h"
+
+#define NS         "Microsoft.Network"
+#define AN         "AllowAcceleratedNetworkingFeature"
+#define IMG_WS2012 "MicrosoftWindowsServer:WindowsServer:2012-R2-Datacenter"
+#define IMG_UBUNTU "Canonical:UbuntuServer:16.04-LTS"
+#define SUB2       "5e5e5e5e-0000-4000-8000-0000000000c1" /* the second subscription */
+
+#define CLI_TIMEOUT_MS 60000
+
+/* One identity: its own config directory. */
+struct who {
+    const char *name;
+    char home[700];
+};
+
+static struct {
+    char *conninfo;
+    struct itest_daemon d;
+    char tmp[512];
+    struct who admin, user, user2;
+    char sub[37];        /* the subscription created in the walkthrough */
+    char user_token[96]; /* its user's token */
+    char user2_token[96];
+} g;
+
+/* --- running the CLI -------------------------------------------------------- */
+
+struct run {
+    int rc; /* exit code, 128 + signal, or -1 when it had to be killed */
+    char *out, *err;
+    json_t *json; /* stdout parsed, or NULL */
+};
+
+static void run_free(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s = NULL;
+    size_t len = 0;
+    if (!f)
+        return strdup("");
+    FILE *m = open_memstream(&s, &len);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, m);
+    fclose(m);
+    fclose(f);
+    return s;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Runs `accelnet args...` as w, with stdin_text on stdin (NULL: /dev/null)
+ * and env_extra ("NAME=value", NULL-terminated, may be NULL) added to the
+ * environment. */
+static void cli_exec(struct run *r, const struct who *w, const char *stdin_text,
+                     const char *const *env_extra, const char *const *args)
+{
+    static unsigned n;
+    char out_path[800], err_path[800], in_path[800];
+    char *bin;
+    memset(r, 0, sizeof(*r));
+    n++;
+    snprintf(out_path, sizeof out_path, "%s/run%u.out", g.tmp, n);
+    snprintf(err_path, sizeof err_path, "%s/run%u.err", g.tmp, n);
+    snprintf(in_path, sizeof in_path, "%s/run%u.in", g.tmp, n);
+    write_file(in_path, stdin_text ? stdin_text : "");
+    if (asprintf(&bin, "%s/accelnet", itest_env("ACCELNET_TEST_BIN")) < 0)
+        fail_msg("out of memory");
+
+    /* A clean environment: nothing of the developer's ACCELNET_* settings. */
+    char *env[32];
+    size_t ne = 0;
+    static const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+    if (asprintf(&env[ne++], "PATH=/usr/local/bin:/usr/bin:/bin") < 0 ||
+        asprintf(&env[ne++], "HOME=%s", w->home) < 0 ||
+        asprintf(&env[ne++], "XDG_CONFIG_HOME=%s/config", w->home) < 0 ||
+        asprintf(&env[ne++], "ACCELNET_CA_FILE=%s", itest_env("ACCELNET_TEST_TLS_CERT")) < 0)
+        fail_msg("out of memory");
+    for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
+        if (getenv(pass[i]) && asprintf(&env[ne++], "%s=%s", pass[i], getenv(pass[i])) < 0)
+            fail_msg("out of memory");
+    for (const char *const *e = env_extra; e && *e && ne < 30; e++)
+        env[ne++] = strdup(*e);
+    env[ne] = NULL;
+
+    const char *argv[64];
+    size_t na = 0;
+    argv[na++] = bin;
+    for (; args[na - 1] && na < 63; na++)
+        argv[na] = args[na - 1];
+    argv[na] = NULL;
+
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int in = open(in_path, O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0 || err < 0)
+            _exit(126);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(err, 2);
+        execve(bin, (char *const *)argv, env);
+        _exit(127);
+    }
+    int st = 0;
+    long long deadline = itest_now_ms() + CLI_TIMEOUT_MS;
+    for (;;) {
+        pid_t got = waitpid(pid, &st, WNOHANG);
+        if (got == pid)
+            break;
+        if (got < 0 && errno != EINTR)
+            fail_msg("waitpid: %s", strerror(errno));
+        if (itest_now_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            st = -1;
+            break;
+        }
+        itest_sleep_ms(5);
+    }
+    r->rc = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r->out = slurp(out_path);
+    r->err = slurp(err_path);
+    r->json = json_loads(r->out, JSON_DECODE_ANY, NULL);
+    unlink(out_path);
+    unlink(err_path);
+    unlink(in_path);
+    for (size_t i = 0; i < ne; i++)
+        free(env[i]);
+    free(bin);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* CLI(&r, &g.user, "group", "list") */
+#define CLI(r, w, ...) cli_exec((r), (w), NULL, NULL, ARGS(__VA_ARGS__))
+
+/* The exit code must be want; else the whole run is shown. */
+#define EXPECT_RC(r, want)                                                                \
+    do {                                                                                  \
+        if ((r)->rc != (want))                                                            \
+            fail_msg("%s:%d: exit %d, want %d\n--- stdout:\n%s--- stderr:\n%s", __FILE__, \
+                     __LINE__, (r)->rc, (want), (r)->out, (r)->err);                      \
+    } while (0)
+#define EXPECT_IN(r, stream, text)                                                               \
+    do {                                                                                         \
+        if (!strstr((r)->stream, (text)))                                                        \
+            fail_msg("%s:%d: %s lacks '%s'\n--- stdout:\n%s--- stderr:\n%s", __FILE__, __LINE__, \
+                     #stream, (text), (r)->out, (r)->err);                                       \
+    } while (0)
+#define EXPECT_NOT_IN(r, stream, text)                                                         \
+    do {                                                                                       \
+        if (strstr((r)->stream, (text)))                                                       \
+            fail_msg("%s:%d: %s has '%s'\n--- stdout:\n%s--- stderr:\n%s", __FILE__, __LINE__, \
+                     #stream, (text), (r)->out, (r)->err);                                     \
+    } while (0)
+#define EXPECT_OUT(r, text)                                                                     \
+    do {                                                                                        \
+        if (strcmp((r)->out, (text)) != 0)                                                      \
+            fail_msg("%s:%d: stdout is not\n%s--- but:\n%s--- stderr:\n%s", __FILE__, __LINE__, \
+                     (text), (r)->out, (r)->err);                                               \
+    } while (0)
+
+/* The error display: `ERROR: (code) ...` on stderr with the request id, and
+ * nothing on stdout. */
+static void expect_api_error(const struct run *r, const char *code)
+{
+    char want[160];
+    snprintf(want, sizeof want, "ERROR: (%s) ", code);
+    if (strncmp(r->err, want, strlen(want)) != 0)
+        fail_msg("stderr does not start with '%s':\n%s", want, r->err);
+    const char *rid = strstr(r->err, "\nRequest id: ");
+    if (!rid)
+        fail_msg("no request id in:\n%s", r->err);
+    char id[64] = "";
+    snprintf(id, sizeof id, "%.36s", rid + strlen("\nRequest id: "));
+    if (!itest_is_uuid(id))
+        fail_msg("the request id '%s' is not a UUID:\n%s", id, r->err);
+    if (*r->out)
+        fail_msg("an error printed something on stdout:\n%s", r->out);
+}
+
+/* --- set-up ------------------------------------------------------------------ */
+
+static void who_init(struct who *w, const char *name)
+{
+    w->name = name;
+    snprintf(w->home, sizeof w->home, "%s/%s", g.tmp, name);
+    if (mkdir(w->home, 0700) != 0)
+        fail_msg("mkdir %s: %s", w->home, strerror(errno));
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(g.tmp, sizeof g.tmp, "%s/it_cli.XXXXXX", itest_env("ACCELNET_TEST_TMP"));
+    if (!mkdtemp(g.tmp)) {
+        fprintf(stderr, "it_cli: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    who_init(&g.admin, "admin");
+    who_init(&g.user, "user");
+    who_init(&g.user2, "user2");
+    g.conninfo = itest_db_create("it_cli");
+    if (itest_daemon_start(&g.d, g.conninfo, NULL) != 0) {
+        memset(&g.d, 0, sizeof g.d);
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    int rc = 0;
+    if (g.d.pid > 0 && itest_daemon_stop(&g.d, 20000) != 0) {
+        fprintf(stderr, "it_cli: accelnetd did not stop cleanly\n");
+        rc = -1;
+    }
+    free(g.conninfo);
+    if (*g.tmp)
+        nftw(g.tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}
+
+/* --- the walkthrough ------------------------------------------------------------ */
+
+/* The operator logs in, creates a subscription and a token for its user. */
+static void test_operator_sets_up_a_subscription(void **state)
+{
+    (void)state;
+    struct run r;
+
+    /* The token from stdin, the CA from ACCELNET_CA_FILE. */
+    cli_exec(&r, &g.admin, ITEST_ADMIN_TOKEN "\n", NULL,
+             ARGS("login", "--url", g.d.url, "--token", "-"));
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Logged in to ");
+    assert_true(json_is_true(json_object_get(r.json, "loggedIn")));
+    EXPECT_NOT_IN(&r, out, ITEST_ADMIN_TOKEN);
+    run_free(&r);
+    char cfg[800];
+    struct stat st;
+    snprintf(cfg, sizeof cfg, "%s/config/accelnet/config", g.admin.home);
+    assert_int_equal(stat(cfg, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    CLI(&r, &g.admin, "health", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+
+    /* A subscription with a generated id. */
+    CLI(&r, &g.admin, "admin", "subscription", "create", "--display-name", "Contoso", "--query",
+        "subscriptionId", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    assert_int_equal(strlen(r.out), 37);
+    snprintf(g.sub, sizeof g.sub, "%.36s", r.out);
+    assert_true(itest_is_uuid(g.sub));
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "show", "--id", g.sub, "--query", "state", "-o",
+        "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Enabled\n");
+    run_free(&r);
+    /* The same id again is refused. */
+    CLI(&r, &g.admin, "admin", "subscription", "create", "--id", g.sub, "--display-name", "Other");
+    EXPECT_RC(&r, 4);
+    EXPECT_IN(&r, err, "already exists");
+    run_free(&r);
+
+    /* A token for its user, shown once. */
+    CLI(&r, &g.admin, "admin", "subscription", "token", "create", "--subscription", g.sub,
+        "--description", "alice", "--query", "token", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "shown only this once");
+    assert_true(strncmp(r.out, "acn_", 4) == 0);
+    snprintf(g.user_token, sizeof g.user_token, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    run_free(&r);
+}
+
+/* The user logs in and asks for the preview: Pending, and not eligible yet. */
+static void test_user_registers_and_waits(void **state)
+{
+    (void)state;
+    struct run r;
+    CLI(&r, &g.user, "login", "--url", g.d.url, "--token", g.user_token, "--subscription", g.sub);
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "subscriptionId")), g.sub);
+    run_free(&r);
+    /* The stored default subscription is the one commands use. */
+    CLI(&r, &g.user, "account", "show", "--query", "subscriptionId", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    assert_int_equal(strncmp(r.out, g.sub, 36), 0);
+    run_free(&r);
+
+    CLI(&r, &g.user, "feature", "register", "--namespace", NS, "--name", AN, "--intended-use",
+        "low-latency trading");
+    EXPECT_RC(&r, 0);
+    json_t *props = json_object_get(r.json, "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "state")), "Pending");
+    assert_string_equal(json_string_value(json_object_get(r.json, "name")), NS "/" AN);
+    EXPECT_IN(&r, err, "The registration is Pending until an operator approves it.");
+    run_free(&r);
+    /* Again: nothing changes, and the user is told. */
+    CLI(&r, &g.user, "feature", "register", "--namespace", NS, "--name", AN);
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "WARNING: the registration is Pending already: nothing changed");
+    run_free(&r);
+    CLI(&r, &g.user, "feature", "show", "--namespace", NS, "--name", AN, "--query",
+        "properties.state", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Pending\n");
+    run_free(&r);
+
+    /* Not eligible while Pending: the reason, exit 4. */
+    CLI(&r, &g.user, "check-eligibility", "--location", "westeurope", "--size", "Standard_DS15_v2",
+        "--image", IMG_WS2012);
+    EXPECT_RC(&r, 4);
+    assert_true(json_is_false(json_object_get(r.json, "eligible")));
+    json_t *reasons = json_object_get(r.json, "reasons");
+    assert_int_equal(json_array_size(reasons), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(reasons, 0), "code")),
+                        "FeatureRegistrationPending");
+    EXPECT_IN(&r, err, "Not eligible for Accelerated Networking: 1 reason (exit code 4).");
+    run_free(&r);
+}
+
+/* The operator approves; the user checks an eligible and an ineligible
+ * combination. */
+static void test_operator_approves_and_user_checks(void **state)
+{
+    (void)state;
+    struct run r;
+    char line[256];
+
+    CLI(&r, &g.admin, "admin", "feature", "list-pending", "-o", "table");
+    EXPECT_RC(&r, 0);
+    assert_true(strncmp(r.out, "SubscriptionId", 14) == 0);
+    snprintf(line, sizeof line, "%s  %s/%s  Pending  low-latency trading", g.sub, NS, AN);
+    EXPECT_IN(&r, out, line);
+    run_free(&r);
+
+    CLI(&r, &g.admin, "admin", "feature", "approve", "--subscription", g.sub, "--namespace", NS,
+        "--name", AN);
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "Registered");
+    run_free(&r);
+    /* A second decision is refused: it is not Pending any more. */
+    CLI(&r, &g.admin, "admin", "feature", "approve", "--subscription", g.sub, "--namespace", NS,
+        "--name", AN);
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "FeatureRegistrationNotPending");
+    run_free(&r);
+
+    CLI(&r, &g.user, "feature", "show", "--namespace", NS, "--name", AN, "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Name                                                 State       Reason\n"
+                   "---------------------------------------------------  ----------  ------\n"
+                   "Microsoft.Network/AllowAcceleratedNetworkingFeature  Registered\n");
+    run_free(&r);
+
+    /* Eligible: exit 0. */
+    CLI(&r, &g.user, "check-eligibility", "--location", "westeurope", "--size", "Standard_DS15_v2",
+        "--image", IMG_WS2012);
+    EXPECT_RC(&r, 0);
+    assert_true(json_is_true(json_object_get(r.json, "eligible")));
+    assert_int_equal(json_array_size(json_object_get(r.json, "reasons")), 0);
+    assert_string_equal(r.err, "");
+    run_free(&r);
+    CLI(&r, &g.user, "check-eligibility", "-l", "westeurope", "--size", "Standard_DS15_v2",
+        "--image", IMG_WS2012 ":latest", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Eligible  Location    VmSize            Image\n"
+                   "--------  ----------  ----------------  "
+                   "--------------------------------------------------------------\n"
+                   "true      westeurope  Standard_DS15_v2  " IMG_WS2012 ":latest\n");
+    run_free(&r);
+
+    /* Not eligible: every reason, each with what would be. */
+    CLI(&r, &g.user, "check-eligibility", "--location", "eastus", "--size", "Standard_D2_v2",
+        "--image", IMG_UBUNTU);
+    EXPECT_RC(&r, 4);
+    assert_true(json_is_false(json_object_get(r.json, "eligible")));
+    json_t *reasons = json_object_get(r.json, "reasons");
+    assert_int_equal(json_array_size(reasons), 3);
+    static const char *const codes[] = {"LocationIsNotPermittedToEnableAcceleratedNetworking",
+                                        "VMSizeIsNotPermittedToEnableAcceleratedNetworking",
+                                        "OSImageIsNotPermittedToEnableAcceleratedNetworking"};
+    static const char *const targets[] = {"location", "vmSize", "imageReference"};
+    static const char *const allowed[] = {
+        "[\"westcentralus\",\"westeurope\"]", "[\"Standard_D15_v2\",\"Standard_DS15_v2\"]",
+        "[\"" IMG_WS2012 "\",\"MicrosoftWindowsServer:WindowsServer:"
+        "2016-Technical-Preview-with-Containers\"]"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *x = json_array_get(reasons, i);
+        assert_string_equal(json_string_value(json_object_get(x, "code")), codes[i]);
+        assert_string_equal(json_string_value(json_object_get(x, "target")), targets[i]);
+        json_t *want = json_loads(allowed[i], 0, NULL);
+        if (!json_equal(json_object_get(x, "allowedValues"), want))
+            fail_msg("reason %zu: allowedValues are not %s:\n%s", i, allowed[i], r.out);
+        json_decref(want);
+    }
+    EXPECT_IN(&r, err, "Not eligible for Accelerated Networking: 3 reasons (exit code 4).");
+    run_free(&r);
+    /* As a table: one row per reason, the allowed values joined. */
+    CLI(&r, &g.user, "check-eligibility", "-l", "eastus", "--size", "Standard_D2_v2", "--image",
+        IMG_UBUNTU, "-o", "table");
+    EXPECT_RC(&r, 4);
+    assert_true(strncmp(r.out, "Code  ", 6) == 0);
+    EXPECT_IN(&r, out, "  Target          AllowedValues  ");
+    EXPECT_IN(&r, out,
+              "\nLocationIsNotPermittedToEnableAcceleratedNetworking  location        "
+              "westcentralus, westeurope  ");
+    EXPECT_IN(&r, out,
+              "\nVMSizeIsNotPermittedToEnableAcceleratedNetworking    vmSize          "
+              "Standard_D15_v2, Standard_DS15_v2  ");
+    EXPECT_IN(&r, out,
+              "\nOSImageIsNotPermittedToEnableAcceleratedNetworking   imageReference  "
+              "" IMG_WS2012 ", ");
+    run_free(&r);
+    /* For scripts: -o none and the exit code. */
+    CLI(&r, &g.user, "check-eligibility", "-l", "eastus", "--size", "Standard_D2_v2", "--image",
+        IMG_UBUNTU, "-o", "none");
+    EXPECT_RC(&r, 4);
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+}
+
+/* The user creates and lists resource groups. */
+static void test_user_creates_resource_groups(void **state)
+{
+    (void)state;
+    struct run r;
+    CLI(&r, &g.user, "group", "create", "-n", "rg1", "-l", "westeurope", "--tags", "env=test",
+        "team=net");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "name")), "rg1");
+    assert_string_equal(json_string_value(json_object_get(r.json, "location")), "westeurope");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "tags"), "team")),
+                        "net");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "create", "--name", "rg2", "--location", "westcentralus");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+
+    CLI(&r, &g.user, "group", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Name  Location       ProvisioningState  Tags\n"
+                   "----  -------------  -----------------  ------------------\n"
+                   "rg1   westeurope     Succeeded          env=test, team=net\n"
+                   "rg2   westcentralus  Succeeded\n");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "list", "--query", "value[].name", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "rg1\nrg2\n");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "show", "-n", "RG1", "--query", "tags.env", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "test\n");
+    run_free(&r);
+    /* tsv without --query: the server's scalar members, no header. */
+    CLI(&r, &g.user, "group", "show", "-n", "rg2", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    char want[256];
+    snprintf(want, sizeof want, "/subscriptions/%s/resourceGroups/rg2\trg2\t", g.sub);
+    assert_true(strncmp(r.out, want, strlen(want)) == 0);
+    run_free(&r);
+}
+
+/* Errors: the ARM code and message, the request id, the documented exit code. */
+static void test_errors_and_exit_codes(void **state)
+{
+    (void)state;
+    struct run r;
+
+    /* 404: exit 3. */
+    CLI(&r, &g.user, "group", "show", "-n", "nope");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "ResourceGroupNotFound");
+    EXPECT_IN(&r, err, "Resource group 'nope' could not be found.");
+    run_free(&r);
+    CLI(&r, &g.user, "feature", "show", "--namespace", NS, "--name", "NoSuchFeature");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "FeatureNotFound");
+    run_free(&r);
+
+    /* 400, 401, 403, 409: exit 4. */
+    CLI(&r, &g.user, "group", "create", "-n", "rg3", "-l", "atlantis");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "LocationNotAvailableForResourceGroup");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "create", "-n", "rg1", "-l", "westcentralus");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidResourceGroupLocation");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "create", "-n", "bad name.", "-l", "westeurope");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidResourceName");
+    run_free(&r);
+    CLI(&r, &g.user, "feature", "show", "--namespace", "Microsoft.Nothing", "--name", AN);
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidResourceNamespace");
+    run_free(&r);
+    CLI(&r, &g.user, "admin", "subscription", "list");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "AuthorizationFailed");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "list", "--token", "acn_not_a_real_token");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "AuthenticationFailed");
+    run_free(&r);
+    /* Another subscription than the token's. */
+    CLI(&r, &g.user, "group", "list", "--subscription", SUB2);
+    EXPECT_RC(&r, 4);
+    EXPECT_IN(&r, err, "ERROR: (");
+    run_free(&r);
+
+    /* Usage errors: exit 2 with the command's help, nothing sent. */
+    CLI(&r, &g.user, "group", "create", "-n", "x");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "ERROR: the following arguments are required: --location");
+    EXPECT_IN(&r, err, "accelnet group create : ");
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+    CLI(&r, &g.user, "check-eligibility", "-l", "westeurope", "--size", "Standard_DS15_v2",
+        "--image", "WindowsServer");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "ERROR: argument --image: 'WindowsServer' is not PUBLISHER:OFFER:SKU");
+    run_free(&r);
+    CLI(&r, &g.user, "gruop", "list");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "Did you mean 'group'?");
+    run_free(&r);
+    /* No subscription at all (the admin has none stored). */
+    CLI(&r, &g.admin, "group", "list");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "ERROR: no subscription: pass --subscription ID");
+    run_free(&r);
+
+    /* Unreachable: exit 1. */
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u", itest_free_port());
+    CLI(&r, &g.user, "group", "list", "--url", url);
+    EXPECT_RC(&r, 1);
+    EXPECT_IN(&r, err, "ERROR: GET ");
+    run_free(&r);
+
+    /* --debug shows the exchange without the token. */
+    CLI(&r, &g.user, "--debug", "group", "list", "-o", "none");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Authorization: Bearer <redacted>");
+    EXPECT_NOT_IN(&r, err, g.user_token);
+    run_free(&r);
+}
+
+/* What a subscription can see of the catalogue, and the operator's edits. */
+static void test_catalogue(void **state)
+{
+    (void)state;
+    struct run r;
+    CLI(&r, &g.user, "account", "list-locations", "--query", "value[].name", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, "westeurope\n");
+    EXPECT_IN(&r, out, "eastus\n");
+    run_free(&r);
+
+    CLI(&r, &g.user, "vm", "list-sizes", "-l", "westeurope");
+    EXPECT_RC(&r, 0);
+    json_t *v, *ds15 = NULL, *d2 = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(r.json, "value"), i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        if (strcmp(name, "Standard_DS15_v2") == 0)
+            ds15 = v;
+        if (strcmp(name, "Standard_D2_v2") == 0)
+            d2 = v;
+    }
+    assert_non_null(ds15);
+    assert_non_null(d2);
+    assert_int_equal(json_integer_value(json_object_get(ds15, "numberOfCores")), 20);
+    assert_int_equal(json_integer_value(json_object_get(ds15, "memoryInMB")), 143360);
+    assert_true(json_is_true(json_object_get(ds15, "acceleratedNetworking")));
+    assert_true(json_is_false(json_object_get(d2, "acceleratedNetworking")));
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "list-sizes", "-l", "eastus", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out,
+              "Name              NumberOfCores  MemoryInMB  MaxNetworkInterfaces  "
+              "AcceleratedNetworking\n");
+    EXPECT_IN(&r, out,
+              "\nStandard_DS15_v2  20             143360      8                     "
+              "false\n");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "list-skus", "-l", "westeurope", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out,
+              "Name              Locations   VCPUs  MemoryGB  MaxNics  "
+              "AcceleratedNetworking\n");
+    EXPECT_IN(&r, out, "\nStandard_DS15_v2  westeurope  20     140       8        true\n");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "list-skus", "-l", "atlantis");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidQueryParameterValue");
+    run_free(&r);
+
+    /* The operator opens East US: set changes only what it names. */
+    CLI(&r, &g.admin, "admin", "catalog", "location", "set", "-n", "eastus",
+        "--accelerated-networking", "true");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "displayName")), "East US");
+    assert_true(json_is_true(json_object_get(r.json, "acceleratedNetworking")));
+    run_free(&r);
+    /* ... which the next check sees at once: two reasons left. */
+    CLI(&r, &g.user, "check-eligibility", "-l", "eastus", "--size", "Standard_D2_v2", "--image",
+        IMG_UBUNTU, "--query", "reasons[].code", "-o", "tsv");
+    EXPECT_RC(&r, 4);
+    EXPECT_OUT(&r, "VMSizeIsNotPermittedToEnableAcceleratedNetworking\n"
+                   "OSImageIsNotPermittedToEnableAcceleratedNetworking\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "location", "set", "-n", "eastus",
+        "--accelerated-networking", "false", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "location", "show", "-n", "eastus", "--query",
+        "acceleratedNetworking", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "false\n");
+    run_free(&r);
+    /* A new location needs its display name. */
+    CLI(&r, &g.admin, "admin", "catalog", "location", "set", "-n", "brazilsouth",
+        "--accelerated-networking", "false");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "required to create it: --display-name");
+    run_free(&r);
+
+    /* Sizes and images. */
+    CLI(&r, &g.admin, "admin", "catalog", "size", "show", "-n", "Standard_DS15_v2", "--query",
+        "vCPUs", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "20\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "size", "set", "-n", "Standard_D5_v2", "--vcpus", "16",
+        "--memory-mb", "57344", "--max-nics", "8", "--accelerated-networking", "false");
+    EXPECT_RC(&r, 0);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "memoryMB")), 57344);
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "size", "delete", "-n", "Standard_D5_v2");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "image", "set", "--image", "RedHat:RHEL:7.2",
+        "--display-name", "Red Hat Enterprise Linux 7.2", "--os-type", "linux",
+        "--accelerated-networking", "false");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "name")), "RedHat:RHEL:7.2");
+    assert_string_equal(json_string_value(json_object_get(r.json, "osType")), "Linux");
+    run_free(&r);
+    /* Eligible images name the guest's VF driver: the server says so. */
+    CLI(&r, &g.admin, "admin", "catalog", "image", "set", "--image", "RedHat:RHEL:7.2",
+        "--accelerated-networking", "true");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidRequestContent");
+    EXPECT_IN(&r, err, "  vfDriverName: (InvalidRequestContent) ");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "image", "list", "--query", "value[].name", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, "RedHat:RHEL:7.2\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "image", "delete", "--image", "RedHat:RHEL:7.2");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "image", "delete", "--image", "RedHat:RHEL:7.2");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "WARNING: there is no OS image 'RedHat:RHEL:7.2' in the catalogue");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "catalog", "image", "show", "--image", "RedHat:RHEL:7.2");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "ResourceNotFound");
+    run_free(&r);
+}
+
+/* A second subscription is rejected, then disabled; the feature definitions. */
+static void test_rejection_and_disabling(void **state)
+{
+    (void)state;
+    struct run r;
+    CLI(&r, &g.admin, "admin", "subscription", "create", "--id", SUB2, "--display-name",
+        "Fabrikam");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "subscriptionId")), SUB2);
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "token", "create", "--subscription", SUB2, "--query",
+        "token", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    snprintf(g.user2_token, sizeof g.user2_token, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    run_free(&r);
+    /* This user keeps the subscription in the environment, not the file. */
+    CLI(&r, &g.user2, "login", "--url", g.d.url, "--token", g.user2_token);
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "WARNING: this is not an admin token");
+    run_free(&r);
+    const char *const env2[] = {"ACCELNET_SUBSCRIPTION=" SUB2, NULL};
+    cli_exec(
+        &r, &g.user2, NULL, env2,
+        ARGS("feature", "register", "--namespace", NS, "--name", AN, "--intended-use", "testing"));
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+
+    CLI(&r, &g.admin, "admin", "feature", "reject", "--subscription", SUB2, "--namespace", NS,
+        "--name", AN);
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "the following arguments are required: --reason");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "feature", "reject", "--subscription", SUB2, "--namespace", NS,
+        "--name", AN, "--reason", "The preview is full.");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "state")), "Rejected");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "feature", "list-registrations", "--state", "rejected", "--query",
+        "value[].subscriptionId", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, SUB2 "\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "feature", "show-registration", "--subscription", SUB2,
+        "--namespace", NS, "--name", AN, "--query", "reason", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "The preview is full.\n");
+    run_free(&r);
+
+    cli_exec(&r, &g.user2, NULL, env2, ARGS("feature", "list", "--namespace", NS, "-o", "table"));
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out,
+              "Microsoft.Network/AllowAcceleratedNetworkingFeature  Rejected  The "
+              "preview is full.\n");
+    run_free(&r);
+    cli_exec(&r, &g.user2, NULL, env2,
+             ARGS("check-eligibility", "-l", "westeurope", "--size", "Standard_DS15_v2", "--image",
+                  IMG_WS2012, "--query", "reasons[0].code", "-o", "tsv"));
+    EXPECT_RC(&r, 4);
+    EXPECT_OUT(&r, "FeatureRegistrationRejected\n");
+    run_free(&r);
+
+    /* Disabled: read-only. */
+    CLI(&r, &g.admin, "admin", "subscription", "disable", "--id", SUB2, "--query", "state", "-o",
+        "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Disabled\n");
+    run_free(&r);
+    cli_exec(&r, &g.user2, NULL, env2, ARGS("group", "create", "-n", "g", "-l", "westeurope"));
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "ReadOnlyDisabledSubscription");
+    run_free(&r);
+    cli_exec(&r, &g.user2, NULL, env2, ARGS("group", "list"));
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "enable", "--id", SUB2, "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "update", "--id", SUB2, "--display-name",
+        "Fabrikam Ltd", "--query", "displayName", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Fabrikam Ltd\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out,
+              "SubscriptionId                        DisplayName   State    "
+              "ContactWebhook\n");
+    EXPECT_IN(&r, out, "\n" SUB2 "  Fabrikam Ltd  Enabled\n");
+    char line[128];
+    snprintf(line, sizeof line, "\n%s  Contoso       Enabled\n", g.sub);
+    EXPECT_IN(&r, out, line);
+    run_free(&r);
+
+    /* The operator's view of the feature itself. */
+    CLI(&r, &g.admin, "admin", "feature", "show", "--namespace", NS, "--name", AN, "--query",
+        "approvalType", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "ApprovalRequired\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "feature", "define", "--namespace", NS, "--name", "AllowFastPath",
+        "--description", "no approval type");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "required to create it: --approval-type");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "feature", "define", "--namespace", NS, "--name", "AllowFastPath",
+        "--approval-type", "autoapproval");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "feature", "register", "--namespace", NS, "--name", "AllowFastPath", "--query",
+        "properties.state", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Registered\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "feature", "list", "--query", "value[].name", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, AN "\n");
+    EXPECT_IN(&r, out, "AllowFastPath\n");
+    run_free(&r);
+}
+
+/* Unregistering, deleting, revoking. */
+static void test_unregister_delete_revoke(void **state)
+{
+    (void)state;
+    struct run r;
+    CLI(&r, &g.user, "feature", "unregister", "--namespace", NS, "--name", AN, "--query",
+        "properties.state", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Unregistered\n");
+    run_free(&r);
+    CLI(&r, &g.user, "check-eligibility", "-l", "westeurope", "--size", "Standard_DS15_v2",
+        "--image", IMG_WS2012, "--query", "reasons[].code", "-o", "tsv");
+    EXPECT_RC(&r, 4);
+    EXPECT_OUT(&r, "SubscriptionNotRegisteredForFeature\n");
+    run_free(&r);
+
+    CLI(&r, &g.user, "group", "delete", "-n", "rg1");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "");
+    assert_string_equal(r.err, "");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "delete", "-n", "rg1");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "WARNING: there is no resource group 'rg1': nothing was deleted");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "show", "-n", "rg1");
+    EXPECT_RC(&r, 3);
+    run_free(&r);
+
+    /* The operator revokes the user's token: it stops working at once. */
+    CLI(&r, &g.admin, "admin", "subscription", "token", "list", "--subscription", g.sub, "--query",
+        "value[0].id", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    char id[64];
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    assert_true(itest_is_uuid(id));
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "token", "revoke", "--subscription", g.sub, "--id",
+        id);
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "group", "list");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "AuthenticationFailed");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "subscription", "token", "revoke", "--subscription", g.sub, "--id",
+        id);
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "nothing was revoked");
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_operator_sets_up_a_subscription),
+        cmocka_unit_test(test_user_registers_and_waits),
+        cmocka_unit_test(test_operator_approves_and_user_checks),
+        cmocka_unit_test(test_user_creates_resource_groups),
+        cmocka_unit_test(test_errors_and_exit_codes),
+        cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_rejection_and_disabling),
+        cmocka_unit_test(test_unregister_delete_revoke),
+    };
+    return cmocka_run_group_tests_name("it_cli", tests, group_setup, group_teardown);
+}

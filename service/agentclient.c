@@ -1,11 +1,13 @@
 #include "service/agentclient.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -65,6 +67,12 @@ void agentc_opts_from(const struct config *cfg, struct agentc_opts *out)
 
 struct agentc *agentc_new(const struct agentc_opts *opts)
 {
+    /* A CA file that cannot be read would fail every call: say so at once. */
+    if (opts->ca_file && access(opts->ca_file, R_OK) != 0) {
+        log_error("agent client: ACCELNET_AGENT_CA_FILE %s cannot be read: %s", opts->ca_file,
+                  strerror(errno));
+        return NULL;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         log_error("agent client: libcurl failed to initialise");
         return NULL;

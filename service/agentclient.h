@@ -47,8 +47,9 @@ struct agentc_opts {
 void agentc_opts_from(const struct config *cfg, struct agentc_opts *out);
 
 struct agentc;
-/* NULL when libcurl cannot be initialised. Call from the main thread before
- * other threads start (it initialises libcurl). */
+/* NULL (with a log line) when the CA file cannot be read or libcurl cannot be
+ * initialised. Call from the main thread before other threads start (it
+ * initialises libcurl). */
 struct agentc *agentc_new(const struct agentc_opts *opts);
 void agentc_free(struct agentc *ac);
 

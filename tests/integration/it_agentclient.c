@@ -643,6 +643,10 @@ static void test_tls(void **state)
     assert_int_equal(agentc_health(ac, &t, &h, &e), 0);
     agentc_free(ac);
 
+    /* A CA file that cannot be read: no client at all. */
+    struct agentc_opts bad = {.ca_file = "/nonexistent/agents-ca.pem"};
+    assert_null(agentc_new(&bad));
+
     /* Without it the self-signed certificate does not verify: refused, not retried. */
     ac = client(2000, 2, NULL);
     t = pd_target(&p);

@@ -64,6 +64,18 @@ static long long pg_long(const char *fmt, ...)
     return itest_pg_long(g.conninfo, sql);
 }
 
+/* The SQLSTATE sql fails with ("" when it succeeds), quietly: for statements
+ * that are meant to fail. */
+static void pg_sqlstate(const char *sql, char state[6])
+{
+    PGconn *pg = PQconnectdb(g.conninfo);
+    PGresult *r = PQexec(pg, sql);
+    const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    snprintf(state, 6, "%s", s ? s : "");
+    PQclear(r);
+    PQfinish(pg);
+}
+
 /* A registered, healthy, Enabled host. */
 static void add_host(const char *name, const char *location, long vcpus, long long mem, long vfs)
 {
@@ -343,12 +355,14 @@ static void test_only_enabled_healthy(void **state)
     assert_int_equal(db_host_claim(c, "f-ok", 0, 0, 1, TIMEOUT), DB_NOT_FOUND);
     db_release(g.pool, c);
     /* The CHECK constraints stop anything else that would over-commit. */
-    assert_int_equal(
-        itest_pg_exec(g.conninfo, "UPDATE hosts SET vfs_used = vfs_used + 1 WHERE name = 'f-ok'"),
-        -1);
-    assert_int_equal(
-        itest_pg_exec(g.conninfo, "UPDATE hosts SET vcpus_used = -1 WHERE name = 'f-draining'"),
-        -1);
+    char sqlstate[6];
+    pg_sqlstate("UPDATE hosts SET vfs_used = vfs_used + 1 WHERE name = 'f-ok'", sqlstate);
+    assert_string_equal(sqlstate, "23514"); /* check_violation */
+    pg_sqlstate("UPDATE hosts SET vcpus_used = -1 WHERE name = 'f-draining'", sqlstate);
+    assert_string_equal(sqlstate, "23514");
+    pg_sqlstate("UPDATE hosts SET memory_mb_used = memory_mb_total + 1 WHERE name = 'f-draining'",
+                sqlstate);
+    assert_string_equal(sqlstate, "23514");
 }
 
 static void test_claim_rolls_back(void **state)

@@ -66,6 +66,22 @@ void api_feature_reg_get(struct req *rq, struct reply *rp);
 void api_feature_reg_approve(struct req *rq, struct reply *rp);
 void api_feature_reg_reject(struct req *rq, struct reply *rp);
 
+/* api/nsg.c — network security groups */
+void api_nsg_put(struct req *rq, struct reply *rp);
+void api_nsg_get(struct req *rq, struct reply *rp);
+void api_nsg_patch(struct req *rq, struct reply *rp);
+void api_nsg_delete(struct req *rq, struct reply *rp);
+void api_nsg_list(struct req *rq, struct reply *rp);
+void api_nsg_list_all(struct req *rq, struct reply *rp);
+
+/* api/security_rule.c — security rules and Azure's default rules */
+void api_secrule_put(struct req *rq, struct reply *rp);
+void api_secrule_get(struct req *rq, struct reply *rp);
+void api_secrule_delete(struct req *rq, struct reply *rp);
+void api_secrule_list(struct req *rq, struct reply *rp);
+void api_nsg_default_rule_list(struct req *rq, struct reply *rp);
+void api_nsg_default_rule_get(struct req *rq, struct reply *rp);
+
 /* api/host.c — hosts: registration and heartbeats (agents), view and state (admins) */
 void api_host_put(struct req *rq, struct reply *rp);
 void api_host_heartbeat(struct req *rq, struct reply *rp);

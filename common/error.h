@@ -17,6 +17,18 @@
     X(ERR_VM_SIZE_NOT_PERMITTED, "VMSizeIsNotPermittedToEnableAcceleratedNetworking", 400)     \
     X(ERR_OS_IMAGE_NOT_PERMITTED, "OSImageIsNotPermittedToEnableAcceleratedNetworking", 400)
 
+/* Network security groups and their rules (api/nsg.c, common/nsg_rule.h):
+ * ARM's codes for a rule that is not valid, and for a network resource in a
+ * location that does not exist. All 400; ERR_TABLE includes them with the
+ * 400s. */
+#define ERR_TABLE_NSG(X)                                                                         \
+    X(ERR_SECURITY_RULE_INVALID_PRIORITY, "SecurityRuleInvalidPriority", 400)                    \
+    X(ERR_SECURITY_RULE_INVALID_ADDRESS_PREFIX, "SecurityRuleInvalidAddressPrefix", 400)         \
+    X(ERR_SECURITY_RULE_INVALID_PORT_RANGE, "SecurityRuleInvalidPortRange", 400)                 \
+    X(ERR_SECURITY_RULE_UNSUPPORTED_VALUE, "SecurityRuleParameterContainsUnsupportedValue", 400) \
+    X(ERR_SECURITY_RULE_CONFLICT, "SecurityRuleConflict", 400)                                   \
+    X(ERR_LOCATION_NOT_AVAILABLE_FOR_TYPE, "LocationNotAvailableForResourceType", 400)
+
 /* X(enum, "ArmCode", http_status), grouped by status. Codes are API: once
  * published, a code keeps its name and status. */
 #define ERR_TABLE(X)                                                            \
@@ -32,6 +44,7 @@
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
     X(ERR_LOCATION_NOT_FOR_TYPE, "LocationNotAvailableForResourceType", 400)    \
     ERR_TABLE_ELIGIBILITY(X)                                                    \
+    ERR_TABLE_NSG(X)                                                            \
     X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \
     X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                     \
     X(ERR_NOT_FOUND, "NotFound", 404)                                           \
@@ -39,6 +52,7 @@
     X(ERR_RESOURCE_GROUP_NOT_FOUND, "ResourceGroupNotFound", 404)               \
     X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
     X(ERR_FEATURE_NOT_FOUND, "FeatureNotFound", 404)                            \
+    X(ERR_PARENT_RESOURCE_NOT_FOUND, "ParentResourceNotFound", 404)             \
     X(ERR_HOST_NOT_FOUND, "HostNotFound", 404)                                  \
     X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
     X(ERR_CONFLICT, "Conflict", 409)                                            \
@@ -47,6 +61,8 @@
     X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
     X(ERR_LOCATION_IN_USE, "LocationInUse", 409)                                \
     X(ERR_FEATURE_NOT_PENDING, "FeatureRegistrationNotPending", 409)            \
+    X(ERR_INVALID_RESOURCE_LOCATION, "InvalidResourceLocation", 409)            \
+    X(ERR_IN_USE_NSG, "InUseNetworkSecurityGroupCannotBeDeleted", 409)          \
     X(ERR_HOST_OWNED_BY_ANOTHER_AGENT, "HostOwnedByAnotherAgent", 409)          \
     X(ERR_HOST_IN_USE, "HostInUse", 409)                                        \
     X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \

@@ -8,6 +8,9 @@
 #define FEAT    SUB "/providers/Microsoft.Features/providers/{resourceProviderNamespace}/features"
 #define ADM_REG "/admin/featureRegistrations/{subscriptionId}/{namespace}/{featureName}"
 #define HOST    "/admin/hosts/{hostName}"
+#define NSGS \
+    SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups"
+#define NSG NSGS "/{networkSecurityGroupName}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -78,6 +81,20 @@ const struct route routes[] = {
     {"GET",    FEAT "/{featureName}",                    api_feature_get,                 AUTH_SUBSCRIPTION, 0},
     {"POST",   FEAT "/{featureName}/register",           api_feature_register,            AUTH_SUBSCRIPTION, 0},
     {"POST",   FEAT "/{featureName}/unregister",         api_feature_unregister,          AUTH_SUBSCRIPTION, 0},
+
+    /* Microsoft.Network: network security groups and their rules */
+    {"GET",    SUB "/providers/Microsoft.Network/networkSecurityGroups", api_nsg_list_all, AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSGS,                                     api_nsg_list,                    AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NSG,                                      api_nsg_put,                     AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG,                                      api_nsg_get,                     AUTH_SUBSCRIPTION, 0},
+    {"PATCH",  NSG,                                      api_nsg_patch,                   AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NSG,                                      api_nsg_delete,                  AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/securityRules",                     api_secrule_list,                AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NSG "/securityRules/{securityRuleName}",  api_secrule_put,                 AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/securityRules/{securityRuleName}",  api_secrule_get,                 AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NSG "/securityRules/{securityRuleName}",  api_secrule_delete,              AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/defaultSecurityRules",              api_nsg_default_rule_list,       AUTH_SUBSCRIPTION, 0},
+    {"GET",    NSG "/defaultSecurityRules/{defaultSecurityRuleName}", api_nsg_default_rule_get, AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -6,8 +6,13 @@
 #   1. unit tests:        BUILD_DIR/tests/test_*   (cmocka)
 #   2. integration tests: BUILD_DIR/tests/it_*     (cmocka; one at a time, as
 #                         it_dbrestart stops and restarts PostgreSQL)
-#   3. checks:            make format-check, scripts/check-banned.sh,
-#                         tools/openapi/lint.sh — one test each
+#   3. SDK test:          tests/sdk/run.sh — the official Azure SDK clients
+#                         against BUILD_DIR/bin/accelnetd (node's test runner)
+#   4. checks:            make format-check, scripts/check-banned.sh,
+#                         tools/openapi/lint.sh, and the contract check
+#                         (tests/contract/check.sh: every response the
+#                         integration and SDK suites saw, against
+#                         openapi.yaml) — one test each
 #
 # A throwaway PostgreSQL cluster (tests/pg.sh) and a self-signed TLS
 # certificate for localhost live in a temporary directory that is removed on
@@ -16,10 +21,14 @@
 #
 # Counting: cmocka's "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s),"
 # lines; a binary that exits non-zero (a crash, a sanitizer report, a failed
-# group set-up) without a FAILED line counts as one failed test.
+# group set-up) without a FAILED line counts as one failed test. The SDK
+# test: the "# pass N", "# fail N" and "# cancelled N" (counted as failed)
+# lines of node's TAP summary; "# skipped N" and "# todo N" are shown in the
+# summary, not counted; a non-zero exit without a failed test counts as one.
 #
 # ACCELNET_TEST_ONLY=GLOB runs only the test binaries whose names match
-# (e.g. ACCELNET_TEST_ONLY='it_*' or it_http) and skips the checks.
+# (e.g. ACCELNET_TEST_ONLY='it_*' or it_http; `sdk` names the SDK test) and
+# skips the checks, except the contract check of what those suites saw.
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -102,6 +111,43 @@ run_cmocka() {
 	record "$name" "$p" "$f"
 	SUITE_P=$((SUITE_P + p))
 	SUITE_F=$((SUITE_F + f))
+}
+
+# tap_count LOG WORD — N of the "# WORD N" lines of a TAP summary, added up.
+tap_count() {
+	sed -n "s/^# $2 \([0-9][0-9]*\)\$/\1/p" "$1" | awk '{s+=$1} END {print s+0}'
+}
+
+# run_node NAME CMD... — runs a command whose output ends with the TAP
+# summary of node's test runner, shows it, counts it. Sets SUITE_LINE.
+run_node() {
+	local name=$1 log rc p f c s t
+	shift
+	log="$TMP/logs/$name.log"
+	banner "$name"
+	"$@" >"$log" 2>&1 </dev/null &
+	CHILD=$!
+	wait "$CHILD"
+	rc=$?
+	CHILD=""
+	cat "$log"
+	p=$(tap_count "$log" pass)
+	f=$(tap_count "$log" fail)
+	c=$(tap_count "$log" cancelled)
+	s=$(tap_count "$log" skipped)
+	t=$(tap_count "$log" todo)
+	f=$((f + c))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "run.sh: $name exited $rc without a failed test: 1 failed"
+		f=1
+	fi
+	if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "run.sh: $name printed no node test summary (# pass N): 1 failed"
+		f=1
+	fi
+	echo "-- $name: $p passed, $f failed, $s skipped, $t todo (exit $rc)"
+	record "$name" "$p" "$f"
+	SUITE_LINE=$(printf '%-11s %d passed, %d failed, %d skipped, %d todo' "$name" "$p" "$f" "$s" "$t")
 }
 
 # run_check NAME CMD... — one command, one test.
@@ -192,6 +238,7 @@ export ACCELNET_TEST_PGCTL="$ROOT/tests/pg.sh"
 export ACCELNET_TEST_TLS_CERT="$TMP/tls/cert.pem"
 export ACCELNET_TEST_TLS_KEY="$TMP/tls/key.pem"
 export ACCELNET_TEST_TMP="$TMP/tmp"
+export ACCELNET_TEST_CONTRACT_LOG="$TMP/contract.jsonl"
 unset CMOCKA_MESSAGE_OUTPUT CMOCKA_XML_FILE
 
 export UBSAN_OPTIONS=print_stacktrace=1
@@ -218,9 +265,31 @@ cd "$ROOT" || exit 1
 run_suite unit "$BUILD/tests/test_"
 run_suite integration "$BUILD/tests/it_"
 
+# shellcheck disable=SC2053
+if [ -z "${ACCELNET_TEST_ONLY:-}" ] || [[ sdk == $ACCELNET_TEST_ONLY ]]; then
+	"$ROOT/tests/pg.sh" start "$TMP/pg" || echo "run.sh: PostgreSQL did not start"
+	run_node sdk "$ROOT/tests/sdk/run.sh"
+	SUMMARY+=("$SUITE_LINE")
+	if [ -n "$(sed -n 's/^# skipped \([1-9][0-9]*\)$/\1/p' "$TMP/logs/sdk.log")" ]; then
+		SUMMARY+=("            (skipped: see the 'SKIP' lines of the sdk output for why)")
+	fi
+else
+	SUMMARY+=("sdk         none selected")
+fi
+
+# Every response the suites above saw, against openapi.yaml.
+run_contract() {
+	if [ -s "$ACCELNET_TEST_CONTRACT_LOG" ] || [ -z "${ACCELNET_TEST_ONLY:-}" ]; then
+		run_check contract "$ROOT/tests/contract/check.sh" "$ACCELNET_TEST_CONTRACT_LOG"
+	else
+		SUMMARY+=("checks      contract: nothing recorded by the selected suites")
+	fi
+}
+
 run_checks() {
 	run_check format-check make --no-print-directory -C "$ROOT" format-check
 	run_check check-banned "$ROOT/scripts/check-banned.sh"
+	run_contract
 	if [ -f "$ROOT/tools/openapi/lint.sh" ]; then
 		run_check openapi-lint bash "$ROOT/tools/openapi/lint.sh"
 	else
@@ -232,8 +301,9 @@ run_checks() {
 }
 if [ -n "${ACCELNET_TEST_ONLY:-}" ]; then
 	echo
-	echo "ACCELNET_TEST_ONLY=$ACCELNET_TEST_ONLY: checks skipped"
-	SUMMARY+=("checks      skipped (ACCELNET_TEST_ONLY)")
+	echo "ACCELNET_TEST_ONLY=$ACCELNET_TEST_ONLY: checks skipped (but the contract check)"
+	SUMMARY+=("checks      skipped (ACCELNET_TEST_ONLY), but the contract check")
+	run_contract
 else
 	run_checks
 fi

@@ -126,6 +126,16 @@ static const struct itest_step basic_steps[] = {
      NULL, 400, "UnsupportedApiVersionValue"},
     {"api-version among other parameters", "GET", "/admin/tokens?foo=bar&" AV, ITEST_AUTH_ADMIN,
      NULL, 200, NULL},
+    /* The versions the official Azure SDK clients send (service/apiver.c). */
+    {"api-version of @azure/arm-features", "GET", "/admin/tokens?api-version=2021-07-01",
+     ITEST_AUTH_ADMIN, NULL, 200, NULL},
+    {"api-version of @azure/arm-resources", "GET", "/admin/tokens?api-version=2025-04-01",
+     ITEST_AUTH_ADMIN, NULL, 200, NULL},
+    {"api-version of @azure/arm-network", "GET", "/admin/tokens?api-version=2026-01-01",
+     ITEST_AUTH_ADMIN, NULL, 200, NULL},
+    {"api-version of arm-network's scale set operations", "GET",
+     "/admin/tokens?api-version=2018-10-01", ITEST_AUTH_ADMIN, NULL, 400,
+     "UnsupportedApiVersionValue"},
     {"probes need no api-version", "GET", "/readyz", ITEST_AUTH_NONE, NULL, 200, NULL},
     /* authentication and roles */
     {"no token", "GET", TOKENS, ITEST_AUTH_NONE, NULL, 401, "AuthenticationFailed"},

@@ -840,6 +840,77 @@ static struct curl_slist *slist_add(struct curl_slist *l, const char *s)
     return n;
 }
 
+/* --- the contract log ------------------------------------------------------- */
+
+/* When ACCELNET_TEST_CONTRACT_LOG names a file, every response itest_do()
+ * gets is appended to it as one JSON line {suite, method, path, status,
+ * contentType, body} (body as text; bodyBase64 instead when it is not UTF-8).
+ * tests/contract/validate.mjs checks each against openapi.yaml. One write()
+ * per line on an O_APPEND descriptor, under a lock: lines from concurrent
+ * requests and from several test binaries never interleave. */
+static pthread_mutex_t contract_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static json_t *contract_body(const struct itest_resp *r, const char **key)
+{
+    *key = "body";
+    json_t *s = json_stringn(r->body ? r->body : "", r->body_len);
+    if (s != NULL)
+        return s;
+    /* Not UTF-8: keep the bytes, base64-encoded. */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = (const unsigned char *)r->body;
+    size_t n = r->body_len;
+    char *out = xrealloc(NULL, 4 * ((n + 2) / 3) + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    out[o] = '\0';
+    *key = "bodyBase64";
+    s = json_string(out);
+    free(out);
+    return s;
+}
+
+static void contract_record(const char *method, const char *path, const struct itest_resp *r)
+{
+    const char *file = getenv("ACCELNET_TEST_CONTRACT_LOG");
+    if (file == NULL || file[0] == '\0' || r->status <= 0)
+        return;
+    const char *ctype = itest_header(r, "Content-Type");
+    const char *key;
+    json_t *body = contract_body(r, &key);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:o}", "suite", program_invocation_short_name,
+                          "method", method, "path", path, "status", (int)r->status, "contentType",
+                          ctype, key, body);
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (line == NULL) {
+        fprintf(stderr, "itest: cannot record %s %s for the contract check\n", method, path);
+        return;
+    }
+    size_t len = strlen(line);
+    line[len] = '\n'; /* json_dumps leaves the NUL: replace it, write len + 1 */
+    pthread_mutex_lock(&contract_lock);
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    ssize_t w = fd >= 0 ? write(fd, line, len + 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    pthread_mutex_unlock(&contract_lock);
+    if (w != (ssize_t)(len + 1))
+        fprintf(stderr, "itest: %s: cannot append the response of %s %s: %s\n", file, method, path,
+                strerror(errno));
+    free(line);
+}
+
 int itest_do(const struct itest_daemon *d, const struct itest_req *rq, struct itest_resp *resp)
 {
     itest_init();
@@ -935,6 +1006,7 @@ int itest_do(const struct itest_daemon *d, const struct itest_req *rq, struct it
     }
     if (resp->body_len > 0)
         resp->json = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+    contract_record(method, rq->path ? rq->path : "/", resp);
     /* A response that came back counts even if the upload was cut short
      * (the server may answer 413 and close before reading everything). */
     rc = resp->status > 0 ? 0 : -1;

@@ -14,6 +14,9 @@
  *   ACCELNET_TEST_TLS_CERT  self-signed certificate for localhost/127.0.0.1
  *   ACCELNET_TEST_TLS_KEY   its key
  *   ACCELNET_TEST_TMP       scratch directory (daemon logs, token files)
+ *   ACCELNET_TEST_CONTRACT_LOG  (optional) file every response is appended to,
+ *                           one JSON line each, for the contract check against
+ *                           openapi.yaml (tests/contract/validate.mjs)
  *
  * Every daemon started here is registered: it is killed when the test binary
  * exits or is interrupted, and the daemon itself gets SIGKILL if the test

@@ -500,7 +500,7 @@ static void host_reply_bad_location(struct req *rq, struct reply *rp, const char
     }
     for (size_t i = 0; i < n; i++)
         buf_appendf(&names, "%s%s", i ? ", " : "", items[i].name);
-    reply_error(rp, ERR_LOCATION_NOT_FOR_TYPE, "location",
+    reply_error(rp, ERR_LOCATION_NOT_AVAILABLE_FOR_TYPE, "location",
                 "The location '%s' is not in the catalogue, so no host can be registered there. "
                 "Locations: %s.",
                 location, n ? names.data : "(none yet; add one under /admin/catalog/locations)");

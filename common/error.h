@@ -42,7 +42,6 @@
     X(ERR_INVALID_RESOURCE_NAMESPACE, "InvalidResourceNamespace", 400)          \
     X(ERR_MISSING_API_VERSION, "MissingApiVersionParameter", 400)               \
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
-    X(ERR_LOCATION_NOT_FOR_TYPE, "LocationNotAvailableForResourceType", 400)    \
     ERR_TABLE_ELIGIBILITY(X)                                                    \
     ERR_TABLE_NSG(X)                                                            \
     X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \

@@ -31,6 +31,7 @@ void api_subscription_list_visible(struct req *rq, struct reply *rp);
 /* api/resource_group.c */
 void api_rg_put(struct req *rq, struct reply *rp);
 void api_rg_get(struct req *rq, struct reply *rp);
+void api_rg_head(struct req *rq, struct reply *rp);
 void api_rg_delete(struct req *rq, struct reply *rp);
 void api_rg_list(struct req *rq, struct reply *rp);
 

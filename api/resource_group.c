@@ -263,6 +263,14 @@ static enum db_status rg_delete_run(struct db_conn *c, void *arg)
     return exists ? db_rg_delete(c, t->sub, t->name) : DB_NOT_FOUND;
 }
 
+/* HEAD: ARM's CheckExistence, 204 when the group exists, 404 when not. */
+void api_rg_head(struct req *rq, struct reply *rp)
+{
+    api_rg_get(rq, rp);
+    if (rp->status == 200)
+        reply_empty(rp, 204);
+}
+
 void api_rg_delete(struct req *rq, struct reply *rp)
 {
     const char *name = rg_name_param(rq, rp);

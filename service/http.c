@@ -145,9 +145,15 @@ static int http_precheck(struct http_ctx *x, const char *method, const char *url
     struct req *rq = &x->rq;
     struct reply *rp = &x->rp;
 
-    /* HEAD is GET without the body (libmicrohttpd drops the body). */
-    const char *as = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ? MHD_HTTP_METHOD_GET : method;
-    x->found = route_find(x->srv->routes, x->srv->nroutes, as, url, &rq->match);
+    /* A HEAD route answers HEAD where the table has one (ARM's existence
+     * checks: 204 or 404); elsewhere HEAD is GET without the body
+     * (libmicrohttpd drops the body). */
+    x->found = route_find(x->srv->routes, x->srv->nroutes, method, url, &rq->match);
+    if (x->found != ROUTE_FOUND && strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
+        route_match_free(&rq->match);
+        x->found =
+            route_find(x->srv->routes, x->srv->nroutes, MHD_HTTP_METHOD_GET, url, &rq->match);
+    }
     if (x->found == ROUTE_NO_PATH) {
         reply_error(rp, ERR_NOT_FOUND, NULL, "No resource or operation exists at '%s'.", url);
         return -1;

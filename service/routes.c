@@ -71,6 +71,7 @@ const struct route routes[] = {
     {"GET",    SUB "/resourcegroups",                    api_rg_list,                     AUTH_SUBSCRIPTION, 0},
     {"PUT",    SUB "/resourcegroups/{resourceGroupName}", api_rg_put,                     AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/resourcegroups/{resourceGroupName}", api_rg_get,                     AUTH_SUBSCRIPTION, 0},
+    {"HEAD",   SUB "/resourcegroups/{resourceGroupName}", api_rg_head,                    AUTH_SUBSCRIPTION, 0},
     {"DELETE", SUB "/resourcegroups/{resourceGroupName}", api_rg_delete,                  AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/locations",                         api_catalog_sub_locations,       AUTH_SUBSCRIPTION, 0},
     {"GET",    SUB "/providers/Microsoft.Compute/skus",  api_catalog_skus_list,           AUTH_SUBSCRIPTION, 0},

@@ -312,7 +312,6 @@ describe("accelnet through the official Azure SDK clients", () => {
 
     test(
         "resource groups: checkExistence (HEAD) answers 204 or 404 as ARM does",
-        { todo: "accelnetd answers HEAD like GET (200); ARM and the SDK expect 204 for an existing group" },
         async () => {
             assert.equal((await st.resources.resourceGroups.checkExistence(rgName)).body, true);
             assert.equal((await st.resources.resourceGroups.checkExistence("no-such-group")).body, false);

@@ -83,6 +83,26 @@ void api_secrule_list(struct req *rq, struct reply *rp);
 void api_nsg_default_rule_list(struct req *rq, struct reply *rp);
 void api_nsg_default_rule_get(struct req *rq, struct reply *rp);
 
+/* api/virtual_network.c — virtual networks and subnets (Microsoft.Network) */
+void api_vnet_put(struct req *rq, struct reply *rp);
+void api_vnet_get(struct req *rq, struct reply *rp);
+void api_vnet_delete(struct req *rq, struct reply *rp);
+void api_vnet_patch(struct req *rq, struct reply *rp);
+void api_vnet_list(struct req *rq, struct reply *rp);
+void api_vnet_list_all(struct req *rq, struct reply *rp);
+void api_subnet_put(struct req *rq, struct reply *rp);
+void api_subnet_get(struct req *rq, struct reply *rp);
+void api_subnet_delete(struct req *rq, struct reply *rp);
+void api_subnet_list(struct req *rq, struct reply *rp);
+
+/* api/network_interface.c — network interfaces (Microsoft.Network) */
+void api_nic_put(struct req *rq, struct reply *rp);
+void api_nic_get(struct req *rq, struct reply *rp);
+void api_nic_delete(struct req *rq, struct reply *rp);
+void api_nic_patch(struct req *rq, struct reply *rp);
+void api_nic_list(struct req *rq, struct reply *rp);
+void api_nic_list_all(struct req *rq, struct reply *rp);
+
 /* api/host.c — hosts: registration and heartbeats (agents), view and state (admins) */
 void api_host_put(struct req *rq, struct reply *rp);
 void api_host_heartbeat(struct req *rq, struct reply *rp);

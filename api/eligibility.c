@@ -221,11 +221,11 @@ enum db_status elig_check(struct db_conn *c, const char *sub, const struct elig_
     memset(out, 0, sizeof(*out));
     out->eligible = 1;
     enum db_status st = elig_feature(c, sub, out);
-    if (st == DB_OK)
+    if (st == DB_OK && q->location)
         st = elig_location(c, q->location, out);
-    if (st == DB_OK)
+    if (st == DB_OK && q->vm_size)
         st = elig_vm_size(c, q->vm_size, out);
-    if (st == DB_OK)
+    if (st == DB_OK && q->publisher)
         st = elig_os_image(c, q, out);
     if (st != DB_OK)
         elig_result_free(out);

@@ -35,7 +35,10 @@
 #include "db/catalog.h"
 #include "db/db.h"
 
-/* What is asked about. All borrowed; none may be NULL. */
+/* What is asked about, all borrowed. The feature is always checked; a NULL
+ * location, vm_size or publisher means "not asked": that condition is left
+ * out (a NIC create asks about the location only, a VM create about all of
+ * them). The check endpoint always asks about everything. */
 struct elig_query {
     const char *location;
     const char *vm_size;

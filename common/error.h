@@ -28,6 +28,27 @@
     X(ERR_SECURITY_RULE_UNSUPPORTED_VALUE, "SecurityRuleParameterContainsUnsupportedValue", 400) \
     X(ERR_SECURITY_RULE_CONFLICT, "SecurityRuleConflict", 400)                                   \
     X(ERR_LOCATION_NOT_AVAILABLE_FOR_TYPE, "LocationNotAvailableForResourceType", 400)
+/* Virtual networks, subnets, private IP addresses and network interfaces
+ * (api/virtual_network.c, api/network_interface.c): the 400s, then the
+ * others. ARM's own codes where ARM has one. */
+#define ERR_TABLE_VNET_NIC_400(X)                                                         \
+    X(ERR_INVALID_CIDR_NOTATION, "InvalidCIDRNotation", 400)                              \
+    X(ERR_VNET_ADDRESS_PREFIXES_OVERLAP, "VnetAddressPrefixesOverlap", 400)               \
+    X(ERR_SUBNET_RANGE_OUTSIDE_VNET, "NetcfgSubnetRangeOutsideVnet", 400)                 \
+    X(ERR_SUBNET_RANGES_OVERLAP, "NetcfgSubnetRangesOverlap", 400)                        \
+    X(ERR_IN_USE_SUBNET_CANNOT_BE_UPDATED, "InUseSubnetCannotBeUpdated", 400)             \
+    X(ERR_PRIVATE_IP_IN_USE, "PrivateIPAddressInUse", 400)                                \
+    X(ERR_PRIVATE_IP_NOT_IN_SUBNET, "PrivateIPAddressNotInSubnet", 400)                   \
+    X(ERR_PRIVATE_IP_RESERVED, "PrivateIPAddressIsReserved", 400)                         \
+    X(ERR_SUBNET_IS_FULL, "SubnetIsFull", 400)                                            \
+    X(ERR_NIC_PRIMARY_IP_CONFIGURATION, "OnePrimaryIpConfigurationRequired", 400)         \
+    X(ERR_NIC_IP_CONFIGURATIONS_VNETS, "IpConfigurationsInDifferentVirtualNetworks", 400) \
+    X(ERR_AN_CHANGE_ON_EXISTING_NIC, "AcceleratedNetworkingCannotBeChangedOnExistingNic", 400)
+#define ERR_TABLE_VNET_NIC_404(X) X(ERR_PARENT_RESOURCE_NOT_FOUND, "ParentResourceNotFound", 404)
+#define ERR_TABLE_VNET_NIC_409(X)                                             \
+    X(ERR_INVALID_RESOURCE_LOCATION, "InvalidResourceLocation", 409)          \
+    X(ERR_IN_USE_SUBNET_CANNOT_BE_DELETED, "InUseSubnetCannotBeDeleted", 409) \
+    X(ERR_NIC_IN_USE, "NicInUse", 409)
 
 /* X(enum, "ArmCode", http_status), grouped by status. Codes are API: once
  * published, a code keeps its name and status. */
@@ -44,6 +65,7 @@
     X(ERR_UNSUPPORTED_API_VERSION, "UnsupportedApiVersionValue", 400)           \
     ERR_TABLE_ELIGIBILITY(X)                                                    \
     ERR_TABLE_NSG(X)                                                            \
+    ERR_TABLE_VNET_NIC_400(X)                                                   \
     X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \
     X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                     \
     X(ERR_NOT_FOUND, "NotFound", 404)                                           \
@@ -51,7 +73,7 @@
     X(ERR_RESOURCE_GROUP_NOT_FOUND, "ResourceGroupNotFound", 404)               \
     X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
     X(ERR_FEATURE_NOT_FOUND, "FeatureNotFound", 404)                            \
-    X(ERR_PARENT_RESOURCE_NOT_FOUND, "ParentResourceNotFound", 404)             \
+    ERR_TABLE_VNET_NIC_404(X)                                                   \
     X(ERR_HOST_NOT_FOUND, "HostNotFound", 404)                                  \
     X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
     X(ERR_CONFLICT, "Conflict", 409)                                            \
@@ -60,8 +82,8 @@
     X(ERR_RESOURCE_GROUP_NOT_EMPTY, "ResourceGroupNotEmpty", 409)               \
     X(ERR_LOCATION_IN_USE, "LocationInUse", 409)                                \
     X(ERR_FEATURE_NOT_PENDING, "FeatureRegistrationNotPending", 409)            \
-    X(ERR_INVALID_RESOURCE_LOCATION, "InvalidResourceLocation", 409)            \
     X(ERR_IN_USE_NSG, "InUseNetworkSecurityGroupCannotBeDeleted", 409)          \
+    ERR_TABLE_VNET_NIC_409(X)                                                   \
     X(ERR_HOST_OWNED_BY_ANOTHER_AGENT, "HostOwnedByAnotherAgent", 409)          \
     X(ERR_HOST_IN_USE, "HostInUse", 409)                                        \
     X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \

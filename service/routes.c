@@ -10,7 +10,10 @@
 #define HOST    "/admin/hosts/{hostName}"
 #define NSGS \
     SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups"
-#define NSG NSGS "/{networkSecurityGroupName}"
+#define NSG  NSGS "/{networkSecurityGroupName}"
+#define NET  SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
+#define VNET NET "/virtualNetworks/{virtualNetworkName}"
+#define NIC  NET "/networkInterfaces/{networkInterfaceName}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -96,6 +99,24 @@ const struct route routes[] = {
     {"DELETE", NSG "/securityRules/{securityRuleName}",  api_secrule_delete,              AUTH_SUBSCRIPTION, 0},
     {"GET",    NSG "/defaultSecurityRules",              api_nsg_default_rule_list,       AUTH_SUBSCRIPTION, 0},
     {"GET",    NSG "/defaultSecurityRules/{defaultSecurityRuleName}", api_nsg_default_rule_get, AUTH_SUBSCRIPTION, 0},
+
+    /* Microsoft.Network: virtual networks, subnets, network interfaces */
+    {"GET",    SUB "/providers/Microsoft.Network/virtualNetworks", api_vnet_list_all,     AUTH_SUBSCRIPTION, 0},
+    {"GET",    NET "/virtualNetworks",                   api_vnet_list,                   AUTH_SUBSCRIPTION, 0},
+    {"PUT",    VNET,                                     api_vnet_put,                    AUTH_SUBSCRIPTION, 0},
+    {"GET",    VNET,                                     api_vnet_get,                    AUTH_SUBSCRIPTION, 0},
+    {"PATCH",  VNET,                                     api_vnet_patch,                  AUTH_SUBSCRIPTION, 0},
+    {"DELETE", VNET,                                     api_vnet_delete,                 AUTH_SUBSCRIPTION, 0},
+    {"GET",    VNET "/subnets",                          api_subnet_list,                 AUTH_SUBSCRIPTION, 0},
+    {"PUT",    VNET "/subnets/{subnetName}",             api_subnet_put,                  AUTH_SUBSCRIPTION, 0},
+    {"GET",    VNET "/subnets/{subnetName}",             api_subnet_get,                  AUTH_SUBSCRIPTION, 0},
+    {"DELETE", VNET "/subnets/{subnetName}",             api_subnet_delete,               AUTH_SUBSCRIPTION, 0},
+    {"GET",    SUB "/providers/Microsoft.Network/networkInterfaces", api_nic_list_all,    AUTH_SUBSCRIPTION, 0},
+    {"GET",    NET "/networkInterfaces",                 api_nic_list,                    AUTH_SUBSCRIPTION, 0},
+    {"PUT",    NIC,                                      api_nic_put,                     AUTH_SUBSCRIPTION, 0},
+    {"GET",    NIC,                                      api_nic_get,                     AUTH_SUBSCRIPTION, 0},
+    {"PATCH",  NIC,                                      api_nic_patch,                   AUTH_SUBSCRIPTION, 0},
+    {"DELETE", NIC,                                      api_nic_delete,                  AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

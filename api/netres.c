@@ -1,0 +1,176 @@
+#include "api/netres.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+const char *netres_tags_problem(const json_t *v)
+{
+    const char *k;
+    json_t *val;
+    if (json_object_size(v) > NETRES_MAX_TAGS)
+        return "may hold at most 50 tags";
+    json_object_foreach((json_t *)v, k, val)
+    {
+        if (!json_is_string(val))
+            return "tag values must be strings";
+        if (!*k || strlen(k) > 512)
+            return "tag names must be 1 to 512 characters long";
+        if (json_string_length(val) > 256)
+            return "tag values must be at most 256 characters long";
+    }
+    return NULL;
+}
+
+const char *netres_ref_object_problem(const json_t *v)
+{
+    json_t *id = json_object_get(v, "id");
+    if (!json_is_string(id) || json_string_length(id) == 0)
+        return "a reference needs an 'id' (the full resource id)";
+    return NULL;
+}
+
+const char *netres_ref_id(const json_t *ref)
+{
+    return json_string_value(json_object_get(ref, "id"));
+}
+
+const char *netres_rg_param(struct req *rq, struct reply *rp)
+{
+    const char *name = req_param(rq, "resourceGroupName");
+    const char *why = name ? arm_rg_name_problem(name) : "is missing";
+    if (why) {
+        reply_error(rp, ERR_INVALID_RESOURCE_NAME, "resourceGroupName",
+                    "The resource group name '%s' is not valid: it %s.", name ? name : "", why);
+        return NULL;
+    }
+    return name;
+}
+
+const char *netres_name_param(struct req *rq, struct reply *rp, const char *param, const char *what)
+{
+    const char *name = req_param(rq, param);
+    const char *why = name ? arm_network_name_problem(name) : "is missing";
+    if (why) {
+        reply_error(rp, ERR_INVALID_RESOURCE_NAME, param, "The %s name '%s' is not valid: it %s.",
+                    what, name ? name : "", why);
+        return NULL;
+    }
+    return name;
+}
+
+void netres_err_finish(struct err *e)
+{
+    if (e->ndetails == 0)
+        return;
+    const struct err_detail *first = &e->details[0];
+    if (e->ndetails == 1) {
+        err_set(e, first->code, first->target, "%s", first->message);
+        return;
+    }
+    enum err_code code = ERR_INVALID_REQUEST_CONTENT;
+    for (size_t i = 0; i < e->ndetails; i++) {
+        if (e->details[i].code != ERR_INVALID_REQUEST_CONTENT) {
+            code = e->details[i].code;
+            break;
+        }
+    }
+    err_set(e, code, NULL, "The request is not valid (%zu problems); see details.", e->ndetails);
+}
+
+char *netres_lock_key(const char *sub, const char *rg, const char *type, const char *name)
+{
+    char *t = util_asprintf(NETRES_PROVIDER "/%s", type);
+    char *key = arm_lock_key(sub, rg, t, name);
+    free(t);
+    return key;
+}
+
+enum db_status netres_lock(struct db_conn *c, const char *sub, const char *rg, const char *type,
+                           const char *name)
+{
+    char *key = netres_lock_key(sub, rg, type, name);
+    enum db_status st = db_lock_key(c, key);
+    free(key);
+    return st;
+}
+
+static int netres_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum db_status netres_lock_all(struct db_conn *c, char **keys, size_t n)
+{
+    enum db_status st = DB_OK;
+    if (n > 1)
+        qsort(keys, n, sizeof(char *), netres_strcmp);
+    for (size_t i = 0; i < n && st == DB_OK; i++)
+        if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0)
+            st = db_lock_key(c, keys[i]);
+    return st;
+}
+
+void netres_not_found(struct reply *rp, const char *what, const char *rg)
+{
+    reply_error(rp, ERR_RESOURCE_NOT_FOUND, NULL,
+                "The Resource '" NETRES_PROVIDER "/%s' under resource group '%s' was not found.",
+                what, rg);
+}
+
+void netres_rg_not_found(struct reply *rp, const char *rg)
+{
+    reply_error(rp, ERR_RESOURCE_GROUP_NOT_FOUND, "resourceGroupName",
+                "Resource group '%s' could not be found.", rg);
+}
+
+json_t *netres_tags_merge(const char *tags, const json_t *patch)
+{
+    json_t *out = json_loads(tags ? tags : "{}", 0, NULL);
+    if (!json_is_object(out)) {
+        json_decref(out);
+        out = json_object();
+    }
+    if (!patch || json_is_null(patch)) {
+        json_object_clear(out);
+        return out;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)patch, k, v)
+    {
+        if (json_is_null(v))
+            json_object_del(out, k);
+        else
+            json_object_set(out, k, v);
+    }
+    return out;
+}
+
+static void netres_lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+int netres_page_key(const char *after, char **rg_key, char **name_key)
+{
+    *rg_key = *name_key = NULL;
+    if (!after)
+        return 0;
+    const char *slash = strchr(after, '/');
+    if (!slash)
+        return -1;
+    *rg_key = util_xstrndup(after, (size_t)(slash - after));
+    *name_key = util_xstrdup(slash + 1);
+    return 0;
+}
+
+char *netres_page_key_make(const char *rg, const char *name)
+{
+    char *k = util_asprintf("%s/%s", rg, name);
+    netres_lower(k);
+    return k;
+}

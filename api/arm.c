@@ -299,3 +299,21 @@ const char *arm_network_name_problem(const char *name)
         return "must end with a letter, digit or '_'";
     return NULL;
 }
+
+const char *arm_tags_problem(const json_t *v)
+{
+    const char *k;
+    json_t *val;
+    if (json_object_size(v) > 50)
+        return "may hold at most 50 tags";
+    json_object_foreach((json_t *)v, k, val)
+    {
+        if (!json_is_string(val))
+            return "tag values must be strings";
+        if (!*k || strlen(k) > 512)
+            return "tag names must be 1 to 512 characters long";
+        if (json_string_length(val) > 256)
+            return "tag values must be at most 256 characters long";
+    }
+    return NULL;
+}

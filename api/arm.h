@@ -82,6 +82,10 @@ char *arm_lock_key(const char *sub, const char *rg, const char *type, const char
  * if fine, else why not (static). */
 const char *arm_network_name_problem(const char *name);
 
+/* ARM's tag rules, for a jspec .check: an object of at most 50 tags, names
+ * 1-512 and values up to 256 characters, values strings. NULL if fine. */
+const char *arm_tags_problem(const json_t *tags);
+
 /* ARM resource-group name rules: 1-90 of letters, digits, '.', '_', '-',
  * '(', ')', not ending in '.'. NULL if fine, else why not (static). */
 const char *arm_rg_name_problem(const char *name);

@@ -28,8 +28,6 @@
         .name = (n), .type = (t), .offset = JSPEC__NONE, .present_offset = JSPEC__NONE \
     }
 
-/* jspec checks: ARM's tag limits; a reference object that has an "id" string. */
-const char *netres_tags_problem(const json_t *v);
 const char *netres_ref_object_problem(const json_t *v);
 /* The "id" of a reference object (borrowed), or NULL. */
 const char *netres_ref_id(const json_t *ref);

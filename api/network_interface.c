@@ -200,7 +200,7 @@ static const struct jspec nic_properties_spec[] = {
 static const struct jspec nic_put_spec[] = {
     JSPEC_STRING("location", struct nic_put_req, location, JSPEC_REQUIRED, .min_len = 1,
                  .max_len = 64),
-    JSPEC_FIELD("tags", JSPEC_T_OBJECT, struct nic_put_req, tags, 0, .check = netres_tags_problem),
+    JSPEC_FIELD("tags", JSPEC_T_OBJECT, struct nic_put_req, tags, 0, .check = arm_tags_problem),
     JSPEC_OBJECT("properties", JSPEC_REQUIRED, nic_properties_spec),
     JSPEC_STRING("name", struct nic_put_req, name, 0),
     NETRES_IGNORED("id", JSPEC_T_STRING),

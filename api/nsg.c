@@ -198,24 +198,6 @@ void nsg_err_finish(struct err *e)
                 e->ndetails);
 }
 
-const char *nsg_tags_problem(const json_t *v)
-{
-    const char *k;
-    json_t *val;
-    if (json_object_size(v) > NSG_MAX_TAGS)
-        return "may hold at most 50 tags";
-    json_object_foreach((json_t *)v, k, val)
-    {
-        if (!json_is_string(val))
-            return "tag values must be strings";
-        if (!*k || strlen(k) > 512)
-            return "tag names must be 1 to 512 characters long";
-        if (json_string_length(val) > 256)
-            return "tag values must be at most 256 characters long";
-    }
-    return NULL;
-}
-
 /* --- PUT ------------------------------------------------------------------------------ */
 
 struct nsg_put_in {
@@ -257,7 +239,7 @@ static const struct jspec nsg_properties_spec[] = {
 static const struct jspec nsg_put_spec[] = {
     JSPEC_STRING("location", struct nsg_put_in, location, JSPEC_REQUIRED, .min_len = 1,
                  .max_len = 64),
-    JSPEC_FIELD("tags", JSPEC_T_OBJECT, struct nsg_put_in, tags, 0, .check = nsg_tags_problem),
+    JSPEC_FIELD("tags", JSPEC_T_OBJECT, struct nsg_put_in, tags, 0, .check = arm_tags_problem),
     JSPEC_OBJECT("properties", 0, nsg_properties_spec),
     NSG_IGNORED("id", JSPEC_T_STRING),
     NSG_IGNORED("name", JSPEC_T_STRING),

@@ -63,8 +63,4 @@ void nsg_reply_parent_not_found(struct reply *rp, const char *rg, const char *na
  * details share, or InvalidRequestContent when they differ. */
 void nsg_err_finish(struct err *e);
 
-/* ARM's tag limits (50 tags, names 1-512 and values up to 256 characters);
- * NULL if fine, else why not (static). */
-const char *nsg_tags_problem(const json_t *tags);
-
 #endif

@@ -11,31 +11,10 @@
 #include "db/catalog.h"
 #include "db/resource_group.h"
 
-#define RG_MAX_TAGS 50
-
 struct rg_put_req {
     const char *location;
     const json_t *tags;
 };
-
-/* ARM's tag limits: 50 tags, names up to 512 and values up to 256 characters. */
-static const char *rg_tags_problem(const json_t *v)
-{
-    const char *k;
-    json_t *val;
-    if (json_object_size(v) > RG_MAX_TAGS)
-        return "may hold at most 50 tags";
-    json_object_foreach((json_t *)v, k, val)
-    {
-        if (!json_is_string(val))
-            return "tag values must be strings";
-        if (!*k || strlen(k) > 512)
-            return "tag names must be 1 to 512 characters long";
-        if (json_string_length(val) > 256)
-            return "tag values must be at most 256 characters long";
-    }
-    return NULL;
-}
 
 static const struct jspec rg_properties_spec[] = {
     /* provisioningState is read-only; accepted and ignored as ARM does. */
@@ -49,7 +28,7 @@ static const struct jspec rg_properties_spec[] = {
 static const struct jspec rg_put_spec[] = {
     JSPEC_STRING("location", struct rg_put_req, location, JSPEC_REQUIRED, .min_len = 1,
                  .max_len = 64),
-    JSPEC_FIELD("tags", JSPEC_T_OBJECT, struct rg_put_req, tags, 0, .check = rg_tags_problem),
+    JSPEC_FIELD("tags", JSPEC_T_OBJECT, struct rg_put_req, tags, 0, .check = arm_tags_problem),
     JSPEC_OBJECT("properties", 0, rg_properties_spec),
     /* Read-only members a client may send back from a GET. */
     {.name = "id", .type = JSPEC_T_STRING, .offset = (size_t)-1, .present_offset = (size_t)-1},

@@ -8,12 +8,11 @@
 #define FEAT    SUB "/providers/Microsoft.Features/providers/{resourceProviderNamespace}/features"
 #define ADM_REG "/admin/featureRegistrations/{subscriptionId}/{namespace}/{featureName}"
 #define HOST    "/admin/hosts/{hostName}"
-#define NSGS \
-    SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/networkSecurityGroups"
-#define NSG  NSGS "/{networkSecurityGroupName}"
-#define NET  SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
-#define VNET NET "/virtualNetworks/{virtualNetworkName}"
-#define NIC  NET "/networkInterfaces/{networkInterfaceName}"
+#define NET     SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
+#define NSGS    NET "/networkSecurityGroups"
+#define NSG     NSGS "/{networkSecurityGroupName}"
+#define VNET    NET "/virtualNetworks/{virtualNetworkName}"
+#define NIC     NET "/networkInterfaces/{networkInterfaceName}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/ipam.h"
+#include "api/arm.h"
 #include "api/netres.h"
 #include "api/nic_policy.h"
 
@@ -266,10 +267,10 @@ static void test_tags(void **state)
     json_decref(patch);
 
     json_t *ok = json_pack("{s:s}", "k", "v");
-    assert_null(netres_tags_problem(ok));
+    assert_null(arm_tags_problem(ok));
     json_decref(ok);
     json_t *num = json_pack("{s:i}", "k", 1);
-    assert_non_null(netres_tags_problem(num));
+    assert_non_null(arm_tags_problem(num));
     json_decref(num);
     json_t *many = json_object();
     for (int i = 0; i < 51; i++) {
@@ -277,7 +278,7 @@ static void test_tags(void **state)
         snprintf(k, sizeof k, "k%d", i);
         json_object_set_new(many, k, json_string("v"));
     }
-    assert_non_null(netres_tags_problem(many));
+    assert_non_null(arm_tags_problem(many));
     json_decref(many);
 
     json_t *ref = json_pack("{s:s, s:s}", "id", "/subscriptions/x", "name", "ignored");

@@ -103,4 +103,13 @@ void api_nic_patch(struct req *rq, struct reply *rp);
 void api_nic_list(struct req *rq, struct reply *rp);
 void api_nic_list_all(struct req *rq, struct reply *rp);
 
+/* api/host.c — hosts: registration and heartbeats (agents), view and state (admins) */
+void api_host_put(struct req *rq, struct reply *rp);
+void api_host_heartbeat(struct req *rq, struct reply *rp);
+void api_host_get(struct req *rq, struct reply *rp);
+void api_host_list(struct req *rq, struct reply *rp);
+void api_host_disable(struct req *rq, struct reply *rp);
+void api_host_drain(struct req *rq, struct reply *rp);
+void api_host_enable(struct req *rq, struct reply *rp);
+
 #endif

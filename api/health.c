@@ -1,6 +1,8 @@
 #include "api/api.h"
 
 #include "common/util.h"
+#include "scheduler/sched.h"
+#include "service/agentclient.h"
 #include "service/metrics.h"
 #include "service/outbox.h"
 
@@ -32,5 +34,7 @@ void api_metrics_get(struct req *rq, struct reply *rp)
     struct buf out = {0};
     metrics_render(rq->app->metrics, rq->app->db, &out);
     outbox_metrics_render(&out);
+    sched_metrics_render(&out);
+    agentc_metrics_render(&out);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", out.data);
 }

@@ -74,6 +74,7 @@
     X(ERR_SUBSCRIPTION_NOT_FOUND, "SubscriptionNotFound", 404)                  \
     X(ERR_FEATURE_NOT_FOUND, "FeatureNotFound", 404)                            \
     ERR_TABLE_VNET_NIC_404(X)                                                   \
+    X(ERR_HOST_NOT_FOUND, "HostNotFound", 404)                                  \
     X(ERR_NIC_NOT_FOUND, "NicNotFound", 404)                                    \
     X(ERR_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405)                          \
     X(ERR_CONFLICT, "Conflict", 409)                                            \
@@ -84,6 +85,9 @@
     X(ERR_FEATURE_NOT_PENDING, "FeatureRegistrationNotPending", 409)            \
     X(ERR_IN_USE_NSG, "InUseNetworkSecurityGroupCannotBeDeleted", 409)          \
     ERR_TABLE_VNET_NIC_409(X)                                                   \
+    X(ERR_HOST_OWNED_BY_ANOTHER_AGENT, "HostOwnedByAnotherAgent", 409)          \
+    X(ERR_HOST_IN_USE, "HostInUse", 409)                                        \
+    X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \
     X(ERR_NO_FREE_VIRTUAL_FUNCTION, "NoFreeVirtualFunction", 409)               \
     X(ERR_STALE_POLICY_GENERATION, "StalePolicyGeneration", 409)                \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \

@@ -70,6 +70,43 @@ static const struct cfg_setting {
      "time allowed for one webhook delivery (connect and response)"},
     {"ACCELNET_OUTBOX_EXPIRY", "outbox-expiry", CFG_UINT, offsetof(struct config, outbox_expiry_s),
      "86400", 1, 2592000, "seconds after which an undelivered webhook event is given up"},
+    {"ACCELNET_HOST_HEARTBEAT_INTERVAL", "host-heartbeat-interval", CFG_UINT,
+     offsetof(struct config, host_heartbeat_interval_s), "5", 1, 3600,
+     "seconds between two heartbeats of a host agent (handed to the agents in the heartbeat "
+     "answer)"},
+    {"ACCELNET_HOST_HEARTBEAT_TIMEOUT", "host-heartbeat-timeout", CFG_UINT,
+     offsetof(struct config, host_heartbeat_timeout_s), "30", 2, 86400,
+     "seconds without a heartbeat after which a host is Unhealthy and gets no new VMs (more "
+     "than the interval)"},
+    {"ACCELNET_SCHEDULER_WEIGHER", "scheduler-weigher", CFG_STRING,
+     offsetof(struct config, scheduler_weigher), "spread", 0, 0,
+     "how VMs are placed: spread (the host with the most free VFs, then vCPUs) or pack (the "
+     "fewest that still fit)"},
+    {"ACCELNET_SCHEDULER_CHOICES", "scheduler-choices", CFG_UINT,
+     offsetof(struct config, scheduler_choices), "3", 1, 100,
+     "the scheduler picks at random among this many best hosts, so that concurrent placements "
+     "rarely race for one host"},
+    {"ACCELNET_AGENT_TIMEOUT_MS", "agent-timeout-ms", CFG_UINT,
+     offsetof(struct config, agent_timeout_ms), "5000", 100, 600000,
+     "time allowed for one call to a host agent (connect and answer)"},
+    {"ACCELNET_AGENT_CA_FILE", "agent-ca-file", CFG_STRING, offsetof(struct config, agent_ca_file),
+     NULL, 0, 0,
+     "CA certificates (PEM) that host agents' TLS certificates are verified with; unset: the "
+     "system's"},
+    {"ACCELNET_AGENT_RETRIES", "agent-retries", CFG_UINT, offsetof(struct config, agent_retries),
+     "3", 0, 10,
+     "retries of a call to a host agent after a connection error, a timeout or a 5xx answer "
+     "(never after a 4xx)"},
+    {"ACCELNET_AGENT_RETRY_BASE_MS", "agent-retry-base-ms", CFG_UINT,
+     offsetof(struct config, agent_retry_base_ms), "200", 1, 60000,
+     "delay before the first retry of a call to a host agent; it doubles with each retry (with "
+     "jitter)"},
+    {"ACCELNET_AGENT_MAX_IN_FLIGHT", "agent-max-in-flight", CFG_UINT,
+     offsetof(struct config, agent_max_in_flight), "32", 1, 1024,
+     "most calls to host agents one fan-out has in flight at once"},
+    {"ACCELNET_AGENT_MAX_PER_HOST", "agent-max-per-host", CFG_UINT,
+     offsetof(struct config, agent_max_per_host), "4", 1, 256,
+     "most calls one fan-out has in flight to one host agent at once"},
 };
 #define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
 
@@ -150,6 +187,8 @@ void config_free(struct config *cfg)
     free(cfg->tls_key);
     free(cfg->admin_token);
     free(cfg->admin_token_file);
+    free(cfg->scheduler_weigher);
+    free(cfg->agent_ca_file);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -265,6 +304,20 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, confi
     }
     if (!cfg->admin_token_file) {
         snprintf(err, errlen, "ACCELNET_ADMIN_TOKEN_FILE must not be empty");
+        return CONFIG_ERROR;
+    }
+    if (!cfg->scheduler_weigher || (strcmp(cfg->scheduler_weigher, "spread") != 0 &&
+                                    strcmp(cfg->scheduler_weigher, "pack") != 0)) {
+        snprintf(err, errlen, "ACCELNET_SCHEDULER_WEIGHER: '%s' is not a weigher (spread or pack)",
+                 cfg->scheduler_weigher ? cfg->scheduler_weigher : "");
+        return CONFIG_ERROR;
+    }
+    if (cfg->host_heartbeat_timeout_s <= cfg->host_heartbeat_interval_s) {
+        snprintf(err, errlen,
+                 "ACCELNET_HOST_HEARTBEAT_TIMEOUT (%u s) must be longer than "
+                 "ACCELNET_HOST_HEARTBEAT_INTERVAL (%u s), or every host would be Unhealthy "
+                 "between two heartbeats",
+                 cfg->host_heartbeat_timeout_s, cfg->host_heartbeat_interval_s);
         return CONFIG_ERROR;
     }
     return CONFIG_OK;

@@ -32,6 +32,17 @@ struct config {
     unsigned outbox_retry_max_ms;  /* ACCELNET_OUTBOX_RETRY_MAX_MS, --outbox-retry-max-ms */
     unsigned outbox_timeout_ms;    /* ACCELNET_OUTBOX_TIMEOUT_MS, --outbox-timeout-ms */
     unsigned outbox_expiry_s;      /* ACCELNET_OUTBOX_EXPIRY, --outbox-expiry */
+    /* Hosts, the scheduler and the calls to host agents. */
+    unsigned host_heartbeat_interval_s; /* ACCELNET_HOST_HEARTBEAT_INTERVAL */
+    unsigned host_heartbeat_timeout_s;  /* ACCELNET_HOST_HEARTBEAT_TIMEOUT */
+    char *scheduler_weigher;            /* ACCELNET_SCHEDULER_WEIGHER: "spread" | "pack" */
+    unsigned scheduler_choices;         /* ACCELNET_SCHEDULER_CHOICES */
+    unsigned agent_timeout_ms;          /* ACCELNET_AGENT_TIMEOUT_MS */
+    char *agent_ca_file;                /* ACCELNET_AGENT_CA_FILE (NULL: the system's CAs) */
+    unsigned agent_retries;             /* ACCELNET_AGENT_RETRIES */
+    unsigned agent_retry_base_ms;       /* ACCELNET_AGENT_RETRY_BASE_MS */
+    unsigned agent_max_in_flight;       /* ACCELNET_AGENT_MAX_IN_FLIGHT */
+    unsigned agent_max_per_host;        /* ACCELNET_AGENT_MAX_PER_HOST */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };

@@ -7,6 +7,7 @@
 #define ADM_CAT "/admin/catalog"
 #define FEAT    SUB "/providers/Microsoft.Features/providers/{resourceProviderNamespace}/features"
 #define ADM_REG "/admin/featureRegistrations/{subscriptionId}/{namespace}/{featureName}"
+#define HOST    "/admin/hosts/{hostName}"
 #define NET     SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
 #define NSGS    NET "/networkSecurityGroups"
 #define NSG     NSGS "/{networkSecurityGroupName}"
@@ -57,6 +58,14 @@ const struct route routes[] = {
     {"GET",    ADM_REG,                                  api_feature_reg_get,             AUTH_ADMIN,        0},
     {"POST",   ADM_REG "/approve",                       api_feature_reg_approve,         AUTH_ADMIN,        0},
     {"POST",   ADM_REG "/reject",                        api_feature_reg_reject,          AUTH_ADMIN,        0},
+    /* hosts: registered and kept alive by their agents, watched and steered by operators */
+    {"GET",    "/admin/hosts",                           api_host_list,                   AUTH_ADMIN,        0},
+    {"PUT",    HOST,                                     api_host_put,                    AUTH_AGENT,        0},
+    {"GET",    HOST,                                     api_host_get,                    AUTH_ADMIN,        0},
+    {"POST",   HOST "/heartbeat",                        api_host_heartbeat,              AUTH_AGENT,        0},
+    {"POST",   HOST "/disable",                          api_host_disable,                AUTH_ADMIN,        0},
+    {"POST",   HOST "/drain",                            api_host_drain,                  AUTH_ADMIN,        0},
+    {"POST",   HOST "/enable",                           api_host_enable,                 AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
     {"GET",    "/subscriptions",                         api_subscription_list_visible,   AUTH_TENANT,       0},

@@ -131,6 +131,57 @@ static void test_defaults(void **state)
     config_free(&r.cfg);
 }
 
+/* Hosts, the scheduler and the agent client (issue 5). */
+static void test_host_settings(void **state)
+{
+    struct run r;
+    (void)state;
+    run_parse(&r, NULL);
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_int_equal(r.cfg.host_heartbeat_interval_s, 5);
+    assert_int_equal(r.cfg.host_heartbeat_timeout_s, 30);
+    assert_string_equal(r.cfg.scheduler_weigher, "spread");
+    assert_int_equal(r.cfg.scheduler_choices, 3);
+    assert_int_equal(r.cfg.agent_timeout_ms, 5000);
+    assert_null(r.cfg.agent_ca_file);
+    assert_int_equal(r.cfg.agent_retries, 3);
+    assert_int_equal(r.cfg.agent_retry_base_ms, 200);
+    assert_int_equal(r.cfg.agent_max_in_flight, 32);
+    assert_int_equal(r.cfg.agent_max_per_host, 4);
+    config_free(&r.cfg);
+
+    env_set("ACCELNET_SCHEDULER_WEIGHER", "pack");
+    env_set("ACCELNET_AGENT_CA_FILE", "/etc/accelnet/agents-ca.pem");
+    run_parse(&r, FLAGS("--host-heartbeat-timeout", "12", "--agent-retries=0"));
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_string_equal(r.cfg.scheduler_weigher, "pack");
+    assert_string_equal(r.cfg.agent_ca_file, "/etc/accelnet/agents-ca.pem");
+    assert_int_equal(r.cfg.host_heartbeat_timeout_s, 12);
+    assert_int_equal(r.cfg.agent_retries, 0);
+    config_free(&r.cfg);
+
+    env_set("ACCELNET_SCHEDULER_WEIGHER", "random");
+    run_parse(&r, NULL);
+    assert_int_equal(r.result, CONFIG_ERROR);
+    assert_non_null(strstr(r.err, "ACCELNET_SCHEDULER_WEIGHER"));
+    assert_non_null(strstr(r.err, "spread or pack"));
+    config_free(&r.cfg);
+    env_set("ACCELNET_SCHEDULER_WEIGHER", "spread");
+
+    /* A timeout no longer than the interval would make every host Unhealthy. */
+    run_parse(&r, FLAGS("--host-heartbeat-interval", "30"));
+    assert_int_equal(r.result, CONFIG_ERROR);
+    assert_non_null(strstr(r.err, "ACCELNET_HOST_HEARTBEAT_TIMEOUT"));
+    config_free(&r.cfg);
+    run_parse(&r, FLAGS("--scheduler-choices", "0"));
+    assert_int_equal(r.result, CONFIG_ERROR);
+    assert_non_null(strstr(r.err, "--scheduler-choices"));
+    config_free(&r.cfg);
+    run_parse(&r, FLAGS("--agent-timeout-ms", "99"));
+    assert_int_equal(r.result, CONFIG_ERROR);
+    config_free(&r.cfg);
+}
+
 static void test_env_values(void **state)
 {
     struct run r;
@@ -315,6 +366,26 @@ static void test_usage_lists_every_setting(void **state)
         "--outbox-timeout-ms",
         "ACCELNET_OUTBOX_EXPIRY",
         "--outbox-expiry",
+        "ACCELNET_HOST_HEARTBEAT_INTERVAL",
+        "--host-heartbeat-interval",
+        "ACCELNET_HOST_HEARTBEAT_TIMEOUT",
+        "--host-heartbeat-timeout",
+        "ACCELNET_SCHEDULER_WEIGHER",
+        "--scheduler-weigher",
+        "ACCELNET_SCHEDULER_CHOICES",
+        "--scheduler-choices",
+        "ACCELNET_AGENT_TIMEOUT_MS",
+        "--agent-timeout-ms",
+        "ACCELNET_AGENT_CA_FILE",
+        "--agent-ca-file",
+        "ACCELNET_AGENT_RETRIES",
+        "--agent-retries",
+        "ACCELNET_AGENT_RETRY_BASE_MS",
+        "--agent-retry-base-ms",
+        "ACCELNET_AGENT_MAX_IN_FLIGHT",
+        "--agent-max-in-flight",
+        "ACCELNET_AGENT_MAX_PER_HOST",
+        "--agent-max-per-host",
         "--help",
         "--version",
         "127.0.0.1:8443",
@@ -626,6 +697,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup(f, setup_env)
     const struct CMUnitTest tests[] = {
         T(test_defaults),
+        T(test_host_settings),
         T(test_env_values),
         T(test_log_levels),
         T(test_flags_override_env),

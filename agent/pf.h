@@ -13,9 +13,9 @@
 
 /* Interface names are at most 15 characters (IFNAMSIZ - 1). */
 #define PF_NAME_MAX  16
-#define PF_PCI_LEN   13 /* "0000:03:00.0" + NUL */
-#define PF_ID_LEN    5  /* "15b3" + NUL */
-#define PF_MAX_VFS   1024
+#define PF_PCI_LEN   13  /* "0000:03:00.0" + NUL */
+#define PF_ID_LEN    5   /* "15b3" + NUL */
+#define PF_MAX_VFS   256 /* what accelnetd accepts per PF */
 #define PF_MAX_COUNT 16
 
 struct agent_pf {

@@ -8,11 +8,13 @@
  * (registration and heartbeat bodies, re-registration on 404, serving while
  * accelnetd is down).
  *
- * accelnetd's /admin/hosts endpoints are being written on another branch, so
- * the agent's --controller here is CONTROLLER STAND-IN: a tiny loopback HTTP
- * receiver in this file that records every call and answers as ISSUE5.md
- * says accelnetd will. Once the hosts branch lands, the registration tests
- * move to a real accelnetd. */
+ * Most tests point the agent's --controller at the CONTROLLER STAND-IN: a tiny
+ * loopback HTTP receiver in this file that records every call and answers as
+ * ISSUE5.md says accelnetd does, so that the bodies can be checked exactly
+ * and accelnetd's answers (404, 503, down) chosen. test_with_accelnetd runs
+ * the agent against a REAL accelnetd (/admin/hosts, written on the hosts
+ * branch) and calls it with accelnetd's own agent client
+ * (service/agentclient.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,6 +32,7 @@
 
 #include <microhttpd.h>
 
+#include "service/agentclient.h"
 #include "tests/integration/itest.h"
 
 /* --- the controller stand-in -------------------------------------------------- */
@@ -1143,6 +1146,202 @@ static void test_bad_settings_exit_2(void **state)
     assert_true(log_contains(&g.a, "ACCELNET_AGENT_PF"));
 }
 
+/* --- with a real accelnetd ----------------------------------------------------------- */
+
+static const char *const e2e_daemon_env[] = {"ACCELNET_HOST_HEARTBEAT_INTERVAL=1",
+                                             "ACCELNET_HOST_HEARTBEAT_TIMEOUT=3", NULL};
+
+/* An agent token from POST /admin/tokens, into token. */
+static void issue_agent_token(const struct itest_daemon *d, char token[128])
+{
+    struct itest_resp r;
+    itest_request(d, "POST", "/admin/tokens?" ITEST_AV, NULL,
+                  "{\"role\":\"agent\",\"description\":\"it_agent\"}", &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    snprintf(token, 128, "%s", jstr(r.json, "token"));
+    itest_resp_free(&r);
+}
+
+/* GET /admin/hosts/{name} until pred holds (or fail after timeout_ms);
+ * returns the host object (caller decrefs). */
+static json_t *host_until(const struct itest_daemon *d, const char *name,
+                          int (*pred)(const json_t *host, const void *arg), const void *arg,
+                          long timeout_ms, const char *what)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/admin/hosts/%s?" ITEST_AV, name);
+    long long deadline = itest_now_ms() + timeout_ms;
+    for (;;) {
+        struct itest_resp r;
+        itest_request(d, "GET", path, NULL, NULL, &r);
+        if (r.status == 200 && pred(r.json, arg)) {
+            json_t *h = json_incref(r.json);
+            itest_resp_free(&r);
+            return h;
+        }
+        if (itest_now_ms() > deadline)
+            fail_msg("host %s: not %s after %ld ms (last: %s)", name, what, timeout_ms,
+                     itest_resp_str(&r));
+        itest_resp_free(&r);
+        itest_sleep_ms(100);
+    }
+}
+
+static int host_health_is(const json_t *h, const void *arg)
+{
+    const char *v = json_string_value(json_object_get(h, "health"));
+    return v && strcmp(v, arg) == 0;
+}
+
+static int host_agent_in_use_is(const json_t *h, const void *arg)
+{
+    const json_t *vfs = json_object_get(json_object_get(h, "capacity"), "virtualFunctions");
+    const json_t *v = json_object_get(vfs, "agentInUse");
+    return json_is_integer(v) && json_integer_value(v) == *(const long long *)arg;
+}
+
+static int host_heartbeat_after(const json_t *h, const void *arg)
+{
+    const char *v = json_string_value(json_object_get(h, "lastHeartbeat"));
+    return v && strcmp(v, arg) > 0; /* RFC 3339 in UTC: text order is time order */
+}
+
+static void test_with_accelnetd(void **state)
+{
+    (void)state;
+    char *conninfo = itest_db_create("it_agent");
+    struct itest_daemon_opts dopts = {.env = e2e_daemon_env};
+    if (itest_daemon_start(&g.b, conninfo, &dopts) != 0)
+        fail_msg("accelnetd did not start");
+    char token_a[128], token_b[128];
+    issue_agent_token(&g.b, token_a);
+    issue_agent_token(&g.b, token_b);
+
+    /* The agent registers (HTTPS both ways, the test CA) and is Healthy. */
+    const char *argv[] = {"--vcpus", "32", NULL};
+    struct itest_agent_opts o = {
+        .controller = g.b.url, .token = token_a, .host_name = "e2e-host-1", .argv = argv};
+    if (itest_agent_start(&g.a, &o) != 0)
+        fail_msg("the agent did not start");
+    json_t *h = host_until(&g.b, "e2e-host-1", host_health_is, "Healthy", 10000, "Healthy");
+    assert_string_equal(jstr(h, "agentUrl"), g.a.url);
+    assert_string_equal(jstr(h, "location"), "westeurope");
+    assert_string_equal(jstr(h, "backend"), "sim");
+    assert_string_equal(jstr(h, "agentVersion"), "0.1.0");
+    assert_string_equal(jstr(h, "state"), "Enabled");
+    json_t *cap = json_object_get(h, "capacity");
+    assert_int_equal(jint(json_object_get(cap, "vcpus"), "total"), 32);
+    assert_int_equal(jint(json_object_get(cap, "virtualFunctions"), "total"), 16);
+    json_t *pf = json_array_get(json_object_get(h, "physicalFunctions"), 0);
+    assert_string_equal(jstr(pf, "pciAddress"), "0000:03:00.0");
+    assert_string_equal(jstr(pf, "vfDeviceId"), "1004");
+    char *text = json_dumps(h, 0);
+    assert_null(strstr(text, g.a.token)); /* the callback token is never shown */
+    free(text);
+    char first_beat[64];
+    snprintf(first_beat, sizeof first_beat, "%s", jstr(h, "lastHeartbeat"));
+    json_decref(h);
+    /* Heartbeats at accelnetd's interval (1 s here). */
+    json_decref(
+        host_until(&g.b, "e2e-host-1", host_heartbeat_after, first_beat, 5000, "heartbeating"));
+
+    /* accelnetd's own agent client against the real agent. */
+    struct agentc_opts co = {.timeout_ms = 5000,
+                             .retries = 1,
+                             .retry_base_ms = 50,
+                             .retry_max_ms = 200,
+                             .ca_file = itest_env("ACCELNET_TEST_TLS_CERT"),
+                             .max_in_flight = 4,
+                             .max_per_host = 2};
+    struct agentc *ac = agentc_new(&co);
+    assert_non_null(ac);
+    struct agentc_target t = {.host = "e2e-host-1", .url = g.a.url, .token = g.a.token};
+    struct agentc_error err;
+    struct agentc_nic nic;
+    struct agentc_health health;
+    json_t *rules = json_loads("[" DEFAULT_RULES "]", 0, NULL);
+    struct agentc_attach at = {.vm_id = VM1,
+                               .mac_address = "00-0D-3A-00-00-01",
+                               .ip_address = "10.0.0.4",
+                               .prefix_length = 24,
+                               .gateway = "10.0.0.1",
+                               .segment_id = 4096,
+                               .policy_generation = 3,
+                               .rules = rules};
+    int created = -1, detached = -1;
+    if (agentc_attach(ac, &t, NIC(1), &at, &nic, &created, &err) != 0)
+        fail_msg("attach: %s %s", err.code, err.message);
+    assert_int_equal(created, 1);
+    assert_string_equal(nic.nic_id, NIC(1));
+    assert_string_equal(nic.vf.pci_address, "0000:03:00.1");
+    assert_string_equal(nic.vf.representor, "pf0vf0");
+    assert_string_equal(nic.vf.device_id, "1004");
+    assert_int_equal(agentc_attach(ac, &t, NIC(1), &at, &nic, &created, &err), 0);
+    assert_int_equal(created, 0);
+    assert_int_equal(agentc_set_policy(ac, &t, NIC(1), 5, rules, &nic, &err), 0);
+    assert_int_equal(nic.policy_generation, 5);
+    assert_int_equal(agentc_set_policy(ac, &t, NIC(1), 4, rules, &nic, &err), -1);
+    assert_string_equal(err.code, "StalePolicyGeneration");
+    assert_int_equal(agentc_set_policy(ac, &t, NIC(2), 4, rules, &nic, &err), -1);
+    assert_string_equal(err.code, "NicNotFound");
+    struct agentc_nic *list = NULL;
+    size_t n = 0;
+    assert_int_equal(agentc_inventory(ac, &t, &list, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].policy_generation, 5);
+    free(list);
+    assert_int_equal(agentc_health(ac, &t, &health, &err), 0);
+    assert_string_equal(health.status, "ok");
+    assert_string_equal(health.host_name, "e2e-host-1");
+    assert_int_equal(health.vfs_total, 16);
+    assert_int_equal(health.vfs_in_use, 1);
+    struct agentc_target wrong = t;
+    wrong.token = token_a; /* the controller token is not the callback token */
+    assert_int_equal(agentc_health(ac, &wrong, &health, &err), -1);
+    assert_string_equal(err.code, "AuthenticationFailed");
+    /* The heartbeat tells accelnetd what is in use. */
+    long long one = 1, zero = 0;
+    json_decref(
+        host_until(&g.b, "e2e-host-1", host_agent_in_use_is, &one, 5000, "reporting 1 VF in use"));
+    assert_int_equal(agentc_detach(ac, &t, NIC(1), &detached, &err), 0);
+    assert_int_equal(detached, 1);
+    assert_int_equal(agentc_detach(ac, &t, NIC(1), &detached, &err), 0);
+    assert_int_equal(detached, 0);
+    json_decref(host_until(&g.b, "e2e-host-1", host_agent_in_use_is, &zero, 5000,
+                           "reporting 0 VFs in use"));
+    json_decref(rules);
+    agentc_free(ac);
+
+    /* Another agent token may not take the host name: the second agent is
+     * refused (409 HostOwnedByAnotherAgent, logged, retried) and still serves. */
+    struct itest_daemon other;
+    const char *fast[] = {"--register-retry-max-ms", "300", NULL};
+    struct itest_agent_opts o2 = {
+        .controller = g.b.url, .token = token_b, .host_name = "e2e-host-1", .argv = fast};
+    assert_int_equal(itest_agent_start(&other, &o2), 0);
+    long long deadline = itest_now_ms() + 5000;
+    while (!log_contains(&other, "HostOwnedByAnotherAgent") && itest_now_ms() < deadline)
+        itest_sleep_ms(50);
+    assert_true(log_contains(&other, "HostOwnedByAnotherAgent"));
+    assert_int_equal(inventory_size(&other), 0);
+    h = host_until(&g.b, "e2e-host-1", host_health_is, "Healthy", 1000, "Healthy");
+    assert_string_equal(jstr(h, "agentUrl"), g.a.url); /* still the first agent's */
+    json_decref(h);
+    assert_int_equal(itest_daemon_stop(&other, 15000), 0);
+
+    /* The agent stops: the host turns Unhealthy; it comes back: Healthy. */
+    char state_dir[480];
+    snprintf(state_dir, sizeof state_dir, "%s", g.a.state_dir);
+    stop_ok(&g.a);
+    json_decref(host_until(&g.b, "e2e-host-1", host_health_is, "Unhealthy", 10000, "Unhealthy"));
+    o.state_dir = state_dir;
+    assert_int_equal(itest_agent_start(&g.a, &o), 0);
+    json_decref(host_until(&g.b, "e2e-host-1", host_health_is, "Healthy", 10000, "Healthy"));
+    stop_ok(&g.a);
+    assert_int_equal(itest_daemon_stop(&g.b, 15000), 0);
+    free(conninfo);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -1160,6 +1359,7 @@ int main(void)
         T(test_fault_fail_rate),
         T(test_fault_delay_and_hang),
         T(test_bad_settings_exit_2),
+        T(test_with_accelnetd),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

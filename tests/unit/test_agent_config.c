@@ -523,7 +523,7 @@ static void test_pf_parse_errors(void **state)
         {"pf0,0000:03:00.0,15b3:10031,16", "VENDOR:DEVICE"},
         {"pf0,0000:03:00.0,dead:beef,16", "not an adapter the agent knows"},
         {"pf0,0000:03:00.0,15b3:1003,0", "number of VFs"},
-        {"pf0,0000:03:00.0,15b3:1003,1025", "number of VFs"},
+        {"pf0,0000:03:00.0,15b3:1003,257", "number of VFs"},
         {"pf0,0000:03:00.0,15b3:1003,-1", "number of VFs"},
         {"pf0,0000:ff:1f.0,15b3:1003,16", "past bus ff"},
         {"averylongname12,0000:03:00.0,15b3:1003,16", "representor"},

@@ -41,8 +41,15 @@ fi
 
 pgstarted=1
 pid=""
+agent_pids=""
 cleanup() {
 	trap - EXIT INT TERM
+	for a in $agent_pids; do
+		kill -TERM "$a" 2>/dev/null || true
+	done
+	for a in $agent_pids; do
+		wait "$a" 2>/dev/null || true
+	done
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -85,6 +92,7 @@ ACCELNET_DATABASE_URL="host=$pgdir/sock port=5432 user=postgres dbname=accelnet"
 	ACCELNET_TLS_CERT="$run/tls/cert.pem" \
 	ACCELNET_TLS_KEY="$run/tls/key.pem" \
 	ACCELNET_ADMIN_TOKEN_FILE="$tokfile" \
+	ACCELNET_AGENT_CA_FILE="$run/tls/cert.pem" \
 	"$top/bin/accelnetd" 2>>"$log" &
 pid=$!
 
@@ -115,6 +123,38 @@ if [ -z "${ACCELNET_ADMIN_TOKEN:-}" ]; then
 	fi
 fi
 
+# --- host agents ------------------------------------------------------------------
+# Three simulated hosts (two in westeurope, one in westcentralus), each with a
+# ConnectX-3 PF of 16 VFs. Each has its own agent token (made once, kept in its
+# folder) and state folder, and serves HTTPS with the same localhost
+# certificate.
+admin_token=${ACCELNET_ADMIN_TOKEN:-}
+[ -n "$admin_token" ] || admin_token=$(cat "$tokfile" 2>/dev/null || true)
+start_agent() { # name location port
+	adir="$run/agents/$1"
+	mkdir -p "$adir"
+	chmod 700 "$adir"
+	if [ ! -s "$adir/token" ]; then
+		ACCELNET_URL="$url" ACCELNET_TOKEN="$admin_token" ACCELNET_CA_FILE="$run/tls/cert.pem" \
+			"$top/bin/accelnet" admin token create --role agent --description "make run: $1" \
+			--query token -o tsv >"$adir/token.tmp" 2>>"$run/agents.log" &&
+			mv "$adir/token.tmp" "$adir/token" && chmod 600 "$adir/token" ||
+			{ echo "run: could not make an agent token for $1 (see $run/agents.log)" >&2; return 1; }
+	fi
+	"$top/bin/accelnet-agent" --controller "$url" --token-file "$adir/token" \
+		--ca-file "$run/tls/cert.pem" --host-name "$1" --location "$2" \
+		--listen "127.0.0.1:$3" --tls-cert "$run/tls/cert.pem" --tls-key "$run/tls/key.pem" \
+		--state-dir "$adir/state" 2>>"$adir/agent.log" &
+	agent_pids="$agent_pids $!"
+}
+agents="not started (no admin token to make agent tokens with)"
+if [ -n "$admin_token" ]; then
+	start_agent host-we-1 westeurope 9101 &&
+		start_agent host-we-2 westeurope 9102 &&
+		start_agent host-wcus-1 westcentralus 9103 &&
+		agents="host-we-1, host-we-2 (westeurope), host-wcus-1 (westcentralus); logs in $run/agents/"
+fi
+
 # Log the CLI in as the admin, so that `bin/accelnet` works at once.
 cli="not logged in (no admin token to log in with)"
 if [ -f "$tokfile" ] && [ -z "${ACCELNET_ADMIN_TOKEN:-}" ]; then
@@ -132,16 +172,15 @@ cat <<EOF
     CA file      $run/tls/cert.pem
     Admin token  $token
     Log          $log   (one JSON line per request)
+    Host agents  $agents
 
   CLI          bin/accelnet is $cli
 
   Try:
     bin/accelnet health -o table
-    bin/accelnet admin token list -o table
-    # a user subscription and its token:
-    bin/accelnet rest --method PUT --uri /admin/subscriptions/$(cat /proc/sys/kernel/random/uuid) \\
-        --body '{"displayName": "demo"}'
-    bin/accelnet rest --method POST --uri /admin/subscriptions/<id>/tokens
+    bin/accelnet rest -m GET --uri /admin/hosts
+    bin/accelnet admin subscription create --display-name demo -o table
+  README.md, "A first session", walks through the rest.
 
   Ctrl-C stops accelnetd and PostgreSQL.
 

@@ -29,6 +29,9 @@ struct cli_ctx {
     /* The default subscription: the command's --subscription, else
      * ACCELNET_SUBSCRIPTION, else the config file; see cli_sub(). */
     struct cliconf_setting subscription;
+    /* The default resource group: the command's --resource-group, else
+     * ACCELNET_RESOURCE_GROUP, else the config file; see cli_rg(). */
+    struct cliconf_setting resource_group;
     char *base_url; /* url checked and without trailing '/', or NULL; owned */
 
     enum cliout_format format;
@@ -65,6 +68,10 @@ int cli_http_error(struct cli_ctx *c, const struct clihttp_response *rp);
  * empty body) and *status set (status may be NULL), or an exit code. */
 int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
              unsigned flags, long *status, json_t **out);
+/* cli_call() with extra request headers ("Name: value", NULL-terminated;
+ * may be NULL), e.g. If-Match. */
+int cli_call_headers(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+                     const char *const *headers, unsigned flags, long *status, json_t **out);
 /* cli_call() that also hands back the response (rp, whose headers the
  * caller may read; the caller frees it with clihttp_response_free(), whatever
  * the result). */
@@ -94,6 +101,32 @@ int cli_delete(struct cli_ctx *c, const char *uri, const char *what);
  * 0 with *sub set (borrowed), or a usage error (exit 2) when none is set or
  * it is not a GUID. */
 int cli_sub(struct cli_ctx *c, const char **sub);
+/* The resource group a group-scoped command works on (c->resource_group):
+ * 0 with *rg set (borrowed), or a usage error (exit 2) when none is set. */
+int cli_rg(struct cli_ctx *c, const char **rg);
+/* cli_sub() and cli_rg() together, for the commands on a group's resources. */
+int cli_sub_rg(struct cli_ctx *c, const char **sub, const char **rg);
+/* The create commands' location: --location when given, else (as in az) the
+ * location of resource group rg, read from the server. 0 with *location
+ * (owned), or an exit code after printing the error (404: no such group). */
+int cli_location(struct cli_ctx *c, const char *sub, const char *rg, char **location);
+/* --nsg NAME_OR_ID: the network security group's id (a name is one in
+ * resource group rg), "" when the flag is "" (remove it), NULL when not
+ * given. Owned. */
+char *cli_nsg_arg(struct cli_ctx *c, const char *sub, const char *rg);
+/* --tags: 0 with *tags a new object, or NULL when the flag was not given; a
+ * usage error (exit 2) for a bad tag. */
+int cli_tags(struct cli_ctx *c, json_t **tags);
+/* The read-modify-write of the `update` commands: GET uri (a 404 is an
+ * error, exit 3), apply(resource, arg, &err) changes the resource as read in
+ * place (0, or -1 with *err owned: a usage error), then PUT it back with
+ * If-Match: the etag read, so that a change made in between gives 412
+ * (exit 4) instead of being lost. The result is printed with view. */
+typedef int (*cli_apply_fn)(json_t *resource, void *arg, char **err);
+int cli_update(struct cli_ctx *c, const char *uri, cli_apply_fn apply, void *arg, cliview_fn view);
+/* A usage error unless at least one of the flags names[] (NULL-terminated)
+ * was given: "nothing to change". 0 when one was. */
+int cli_need_one_of(struct cli_ctx *c, const char *const *names);
 /* 1 when the command has a flag called name. */
 int cli_command_has_flag(const struct cli_command *cmd, const char *name);
 
@@ -133,6 +166,35 @@ int cli_rg_create(struct cli_ctx *c);
 int cli_rg_show(struct cli_ctx *c);
 int cli_rg_list(struct cli_ctx *c);
 int cli_rg_delete(struct cli_ctx *c);
+/* cmd_virtual_network.c */
+int cli_vnet_create(struct cli_ctx *c);
+int cli_vnet_show(struct cli_ctx *c);
+int cli_vnet_list(struct cli_ctx *c);
+int cli_vnet_update(struct cli_ctx *c);
+int cli_vnet_delete(struct cli_ctx *c);
+int cli_subnet_create(struct cli_ctx *c);
+int cli_subnet_show(struct cli_ctx *c);
+int cli_subnet_list(struct cli_ctx *c);
+int cli_subnet_update(struct cli_ctx *c);
+int cli_subnet_delete(struct cli_ctx *c);
+/* cmd_nsg.c */
+int cli_nsg_create(struct cli_ctx *c);
+int cli_nsg_show(struct cli_ctx *c);
+int cli_nsg_list(struct cli_ctx *c);
+int cli_nsg_update(struct cli_ctx *c);
+int cli_nsg_delete(struct cli_ctx *c);
+/* cmd_security_rule.c */
+int cli_secrule_create(struct cli_ctx *c);
+int cli_secrule_show(struct cli_ctx *c);
+int cli_secrule_list(struct cli_ctx *c);
+int cli_secrule_update(struct cli_ctx *c);
+int cli_secrule_delete(struct cli_ctx *c);
+/* cmd_network_interface.c */
+int cli_nic_create(struct cli_ctx *c);
+int cli_nic_show(struct cli_ctx *c);
+int cli_nic_list(struct cli_ctx *c);
+int cli_nic_update(struct cli_ctx *c);
+int cli_nic_delete(struct cli_ctx *c);
 /* cmd_catalog.c */
 int cli_catalog_location_set(struct cli_ctx *c);
 int cli_catalog_location_show(struct cli_ctx *c);

@@ -1,4 +1,5 @@
-/* login, logout, account show|set — the settings file (cli/config.h); and
+/* login, logout, account show|set — the settings file (cli/config.h): the
+ * service, the token, the default subscription and resource group; and
  * account list-locations, the subscription's locations (api/catalog.c). */
 #include "cli/cmd.h"
 
@@ -39,9 +40,10 @@ static char *read_stdin_line(void)
 
 static json_t *account_json(const struct cli_ctx *c)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:b, s:s?}", "url", c->url.value, "caFile",
+    return json_pack("{s:s?, s:s?, s:s?, s:b, s:s?, s:s?}", "url", c->url.value, "caFile",
                      c->ca_file.value, "configFile", c->config_path, "loggedIn",
-                     c->token.value != NULL, "subscriptionId", c->subscription.value);
+                     c->token.value != NULL, "subscriptionId", c->subscription.value,
+                     "resourceGroup", c->resource_group.value);
 }
 
 /* A subscription id from the command line, checked and lower-cased into out;
@@ -177,10 +179,13 @@ int cli_login(struct cli_ctx *c)
     }
     if (!ca)
         cliconf_unset(&c->conf, CLICONF_CA_FILE);
-    /* A new login is a new identity: an old default subscription would be
-     * someone else's. */
+    /* A new login is a new identity: an old default subscription (and the
+     * default resource group in it) would be someone else's. */
     if (!*sub)
         cliconf_unset(&c->conf, CLICONF_SUBSCRIPTION);
+    cliconf_unset(&c->conf, CLICONF_RESOURCE_GROUP);
+    if (c->resource_group.source == CLICONF_SRC_FILE)
+        c->resource_group = (struct cliconf_setting){NULL, CLICONF_SRC_NONE};
     if (cliconf_save(&c->conf, c->config_path, &err) != 0) {
         rc = cli_error(c, "%s", err);
         goto out;
@@ -228,33 +233,88 @@ int cli_account_show(struct cli_ctx *c)
     return rc;
 }
 
+/* The resource group may be used: GET .../resourcegroups/{rg} answers 200. */
+static int rg_verify(struct cli_ctx *c, const char *sub, const char *rg)
+{
+    json_t *out = NULL;
+    char *uri = clireq_uri("/subscriptions/%s/resourcegroups/%s", sub, rg);
+    int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &out);
+    json_decref(out);
+    free(uri);
+    return rc;
+}
+
 int cli_account_set(struct cli_ctx *c)
 {
-    char sub[37], *err = NULL;
-    int rc = sub_arg(c, cli_arg(c->args, "subscription"), sub);
+    static const char *const flags[] = {"subscription", "resource-group", NULL};
+    const struct cli_parsed *p = c->args;
+    const char *rg = cli_arg(p, "resource-group");
+    char sub[37] = "", *err = NULL;
+    int rc = cli_need_one_of(c, flags);
     if (rc != 0)
         return rc;
+    if (cli_arg(p, "subscription") && (rc = sub_arg(c, cli_arg(p, "subscription"), sub)) != 0)
+        return rc;
+    if (rg && *rg && cliconf_set(&c->conf, CLICONF_RESOURCE_GROUP, rg) != 0)
+        return cli_usage_error(c,
+                               "argument --resource-group: '%s' cannot be stored (it has a "
+                               "control character or surrounding white space)",
+                               rg);
     if (!c->config_path)
         return cli_error(c, "no place for the config file: set HOME or XDG_CONFIG_HOME");
-    if (!cli_arg_given(c->args, "no-verify") && (rc = sub_verify(c, sub)) != 0) {
-        fputs("Nothing was stored (use --no-verify to store the subscription without checking "
-              "it).\n",
-              c->err);
-        return rc;
+    /* The subscription the group is looked up in: the new one, else the one in
+     * effect. */
+    const char *in_sub = *sub ? sub : c->subscription.value;
+    if (rg && *rg && !in_sub)
+        return cli_usage_error(c,
+                               "no subscription to find resource group '%s' in: pass "
+                               "--subscription ID too",
+                               rg);
+    if (!cli_arg_given(p, "no-verify")) {
+        if (*sub)
+            rc = sub_verify(c, sub);
+        if (rc == 0 && rg && *rg)
+            rc = rg_verify(c, in_sub, rg);
+        if (rc != 0) {
+            fputs("Nothing was stored (use --no-verify to store the settings without checking "
+                  "them).\n",
+                  c->err);
+            return rc;
+        }
     }
-    cliconf_set(&c->conf, CLICONF_SUBSCRIPTION, sub); /* a GUID always fits */
+    if (*sub)
+        cliconf_set(&c->conf, CLICONF_SUBSCRIPTION, sub); /* a GUID always fits */
+    if (rg && !*rg)
+        cliconf_unset(&c->conf, CLICONF_RESOURCE_GROUP); /* "" forgets it */
     if (cliconf_save(&c->conf, c->config_path, &err) != 0) {
         cli_error(c, "%s", err);
         free(err);
         return CLI_EXIT_ERROR;
     }
-    const char *env = getenv("ACCELNET_SUBSCRIPTION");
-    if (env && *env && strcasecmp(env, sub) != 0)
-        cli_warn(c, "ACCELNET_SUBSCRIPTION is set in the environment and wins over the stored "
-                    "default");
-    else
-        c->subscription = (struct cliconf_setting){sub, CLICONF_SRC_FILE};
-    fprintf(c->err, "Default subscription %s saved in %s.\n", sub, c->config_path);
+    if (*sub) {
+        const char *env = getenv("ACCELNET_SUBSCRIPTION");
+        if (env && *env && strcasecmp(env, sub) != 0) {
+            cli_warn(c, "ACCELNET_SUBSCRIPTION is set in the environment and wins over the "
+                        "stored default");
+            c->subscription = (struct cliconf_setting){env, CLICONF_SRC_ENV};
+        } else
+            c->subscription = (struct cliconf_setting){sub, CLICONF_SRC_FILE};
+        fprintf(c->err, "Default subscription %s saved in %s.\n", sub, c->config_path);
+    }
+    if (rg) {
+        const char *env = getenv("ACCELNET_RESOURCE_GROUP");
+        if (env && *env && strcmp(env, rg) != 0) {
+            cli_warn(c, "ACCELNET_RESOURCE_GROUP is set in the environment and wins over the "
+                        "stored default");
+            c->resource_group = (struct cliconf_setting){env, CLICONF_SRC_ENV};
+        } else
+            c->resource_group = (struct cliconf_setting){*rg ? rg : NULL,
+                                                         *rg ? CLICONF_SRC_FILE : CLICONF_SRC_NONE};
+        if (*rg)
+            fprintf(c->err, "Default resource group '%s' saved in %s.\n", rg, c->config_path);
+        else
+            fprintf(c->err, "Default resource group removed from %s.\n", c->config_path);
+    }
     json_t *acct = account_json(c);
     cli_emit(c, acct);
     json_decref(acct);

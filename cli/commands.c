@@ -60,6 +60,101 @@ static const char *const os_types[] = {"Windows", "Linux", NULL};
         .choices = booleans, .help = "Whether Accelerated Networking is offered " what "." \
     }
 
+static const char *const rule_directions[] = {"Inbound", "Outbound", NULL};
+static const char *const rule_accesses[] = {"Allow", "Deny", NULL};
+static const char *const rule_protocols[] = {"Tcp", "Udp", "Icmp", "*", NULL};
+
+/* Flags of the network commands. */
+#define FLAG_RESOURCE_GROUP                                                                  \
+    {                                                                                        \
+        .name = "resource-group", .short_name = 'g', .metavar = "NAME",                      \
+        .help = "The resource group. Default: ACCELNET_RESOURCE_GROUP, else the one stored " \
+                "by `accelnet account set --resource-group NAME`."                           \
+    }
+#define FLAG_RESOURCE_GROUP_LIST(what)                                                         \
+    {                                                                                          \
+        .name = "resource-group", .short_name = 'g', .metavar = "NAME",                        \
+        .help = "Only this resource group's " what ". Default: ACCELNET_RESOURCE_GROUP, else " \
+                "the one stored by `accelnet account set --resource-group NAME`; without "     \
+                "any, the whole subscription's."                                               \
+    }
+#define FLAG_NET_NAME(what)                                                                   \
+    {                                                                                         \
+        .name = "name", .short_name = 'n', .opts = CLI_REQUIRED, .metavar = "NAME",           \
+        .help = "The " what "'s name: 1-80 letters, digits, '_', '.' and '-', starting with " \
+                "a letter or digit and ending with one or '_'."                               \
+    }
+#define FLAG_LOCATION(what)                                                                \
+    {                                                                                      \
+        .name = "location", .short_name = 'l', .metavar = "LOCATION",                      \
+        .help = "The " what "'s location, e.g. westeurope. Default: the resource group's." \
+    }
+#define FLAG_TAGS                                                                     \
+    {                                                                                 \
+        .name = "tags", .type = CLI_LIST, .metavar = "KEY=VALUE",                     \
+        .help = "Space-separated tags: key[=value] ...; \"\" for none. They replace " \
+                "the tags it had."                                                    \
+    }
+#define FLAG_VNET_NAME                                                \
+    {                                                                 \
+        .name = "vnet-name", .opts = CLI_REQUIRED, .metavar = "NAME", \
+        .help = "The virtual network the subnet belongs to."          \
+    }
+#define FLAG_NSG_NAME                                                \
+    {                                                                \
+        .name = "nsg-name", .opts = CLI_REQUIRED, .metavar = "NAME", \
+        .help = "The network security group the rule belongs to."    \
+    }
+#define FLAG_NSG(what)                                                                     \
+    {                                                                                      \
+        .name = "nsg", .metavar = "NAME_OR_ID",                                            \
+        .help = "The network security group " what ": a name in the same resource group, " \
+                "or an id. It must be in the same location."                               \
+    }
+#define FLAG_SUBNET_PREFIXES(more)                                                         \
+    {                                                                                      \
+        .name = "address-prefixes", .type = CLI_LIST, .metavar = "PREFIX",                 \
+        .help = "The subnet's address prefix, IPv4 CIDR inside the virtual network's "     \
+                "address space, /8 to /29 (one: a subnet has a single prefix here). " more \
+    }
+#define FLAG_SUBNET_PREFIX                                                              \
+    {                                                                                   \
+        .name = "address-prefix", .metavar = "PREFIX",                                  \
+        .help = "The same as --address-prefixes with one prefix (az's older spelling)." \
+    }
+#define FLAG_ACCELERATED_NIC                                                               \
+    {                                                                                      \
+        .name = "accelerated-networking", .type = CLI_ENUM, .metavar = "BOOL",             \
+        .choices = booleans,                                                               \
+        .help = "Accelerated Networking (SR-IOV). Chosen at creation (default false) and " \
+                "fixed afterwards."                                                        \
+    }
+#define FLAG_IP_FORWARDING                                                                   \
+    {                                                                                        \
+        .name = "ip-forwarding", .type = CLI_ENUM, .metavar = "BOOL", .choices = booleans,   \
+        .help = "Whether the NIC may send and receive traffic not addressed to it (default " \
+                "false)."                                                                    \
+    }
+/* The four address and port lists of a security rule, each with more help. */
+#define FLAG_RULE_LISTS(src_addr, src_ports, dst_addr, dst_ports)                       \
+    {.name = "source-address-prefixes",                                                 \
+     .type = CLI_LIST,                                                                  \
+     .metavar = "PREFIX",                                                               \
+     .help = "Where the traffic comes from: IPv4 addresses or CIDRs, or one of \"*\", " \
+             "VirtualNetwork, Internet, AzureLoadBalancer. " src_addr},                 \
+        {.name = "source-port-ranges",                                                  \
+         .type = CLI_LIST,                                                              \
+         .metavar = "RANGE",                                                            \
+         .help = "Its ports: \"*\", 80 or 1000-2000. " src_ports},                      \
+        {.name = "destination-address-prefixes",                                        \
+         .type = CLI_LIST,                                                              \
+         .metavar = "PREFIX",                                                           \
+         .help = "Where it goes, in the same forms as the source. " dst_addr},          \
+    {                                                                                   \
+        .name = "destination-port-ranges", .type = CLI_LIST, .metavar = "RANGE",        \
+        .help = "Its ports: \"*\", 3389 or 1000-2000. " dst_ports                       \
+    }
+
 static const struct cli_group groups[] = {
     {
         .path = "",
@@ -75,7 +170,9 @@ static const struct cli_group groups[] = {
             "    $XDG_CONFIG_HOME/accelnet/config (else ~/.config/accelnet/config; key=value,\n"
             "    mode 0600). For each of them a flag (--url, --token, --ca-file, --subscription)\n"
             "    wins over the environment (ACCELNET_URL, ACCELNET_TOKEN, ACCELNET_CA_FILE,\n"
-            "    ACCELNET_SUBSCRIPTION), which wins over the file.\n"
+            "    ACCELNET_SUBSCRIPTION), which wins over the file. `accelnet account set\n"
+            "    --resource-group NAME` stores a default resource group for the commands that\n"
+            "    take -g (ACCELNET_RESOURCE_GROUP and -g win over it).\n"
             "\n"
             "Output\n"
             "    Results go to stdout (-o json, table, tsv or none; --query picks a part);\n"
@@ -105,20 +202,26 @@ static const struct cli_group groups[] = {
                  "accelnet check-eligibility --location westeurope --size Standard_DS15_v2 "
                  "--image " EX_IMAGE_WS2012},
                 {"Create a resource group.", "accelnet group create -n rg1 -l westeurope"},
+                {"Create a NIC with Accelerated Networking in it.",
+                 "accelnet network nic create -g rg1 -n nic1 --vnet-name vnet1 --subnet default "
+                 "--accelerated-networking true"},
                 {0},
             },
     },
     {
         .path = "account",
-        .summary = "The service, credentials and default subscription this CLI uses; the "
-                   "subscription's locations.",
+        .summary = "The service, credentials, default subscription and resource group this CLI "
+                   "uses; the subscription's locations.",
         .help = "`accelnet login` sets them; `accelnet account set` changes the default\n"
-                "subscription; `accelnet logout` forgets the token.",
+                "subscription and resource group (az's `az account set` and `az config set\n"
+                "defaults.group`); `accelnet logout` forgets the token.",
         .examples =
             (const struct cli_example[]){
                 {"Show the settings in use.", "accelnet account show"},
                 {"Work on another subscription by default.",
                  "accelnet account set --subscription " EX_SUB},
+                {"Work in resource group rg1 by default.",
+                 "accelnet account set --resource-group rg1"},
                 {0},
             },
     },
@@ -262,8 +365,130 @@ static const struct cli_group groups[] = {
                 {0},
             },
     },
-    /* network (vnet, subnet, nsg, nic): its groups go here, with the network
-     * API's routes (service/routes.c). */
+    {
+        .path = "network",
+        .summary = "Virtual networks, subnets, network security groups and network interfaces "
+                   "(Microsoft.Network).",
+        .help =
+            "Resources of a resource group: -g names it (default: ACCELNET_RESOURCE_GROUP, else\n"
+            "`accelnet account set --resource-group NAME`), and a create without --location\n"
+            "uses the group's location, as az does. `update` commands read the resource,\n"
+            "change what their flags name and write it back with If-Match: a change made in\n"
+            "between is refused with 412 (exit 4), never overwritten.\n"
+            "\n"
+            "The walkthrough: a virtual network with a subnet, a network security group with\n"
+            "a rule that lets RDP in, and a NIC with Accelerated Networking in West Europe\n"
+            "(once the preview is approved: `accelnet feature show`). Accelerated Networking\n"
+            "is chosen when a NIC is created and cannot be changed afterwards.",
+        .examples =
+            (const struct cli_example[]){
+                {"Work in resource group rg1 from now on.",
+                 "accelnet account set --resource-group rg1"},
+                {"A virtual network with one subnet.",
+                 "accelnet network vnet create -n vnet1 --address-prefixes 10.0.0.0/16 "
+                 "--subnet-name default --subnet-prefixes 10.0.0.0/24"},
+                {"A network security group.", "accelnet network nsg create -n nsg1"},
+                {"A rule in it that lets RDP (TCP 3389) in.",
+                 "accelnet network nsg rule create --nsg-name nsg1 -n AllowRDP --priority 1000 "
+                 "--protocol Tcp --destination-port-ranges 3389"},
+                {"A NIC with Accelerated Networking.",
+                 "accelnet network nic create -n nic1 --vnet-name vnet1 --subnet default --nsg "
+                 "nsg1 --accelerated-networking true"},
+                {"See them.", "accelnet network nic list -o table"},
+                {0},
+            },
+    },
+    {
+        .path = "network vnet",
+        .summary = "Virtual networks: address spaces and their subnets.",
+        .help = "A virtual network has an address space (IPv4 prefixes, /8 to /29) and subnets\n"
+                "inside it; NICs take their private addresses from a subnet. `vnet create` is\n"
+                "ARM's create-or-replace: for a virtual network that exists it replaces the\n"
+                "address space, the tags and the subnets (those not named are deleted, which is\n"
+                "refused for a subnet in use). `vnet update` keeps the subnets.",
+        .examples =
+            (const struct cli_example[]){
+                {"Create one with a subnet.",
+                 "accelnet network vnet create -g rg1 -n vnet1 --address-prefixes 10.0.0.0/16 "
+                 "--subnet-name default --subnet-prefixes 10.0.0.0/24"},
+                {"List them.", "accelnet network vnet list -g rg1 -o table"},
+                {0},
+            },
+    },
+    {
+        .path = "network vnet subnet",
+        .summary = "Subnets of a virtual network.",
+        .help = "A subnet has one address prefix inside its virtual network's address space and\n"
+                "may have a network security group (of the same location) for every NIC in it.\n"
+                "A subnet that NICs use cannot be deleted, nor shrink so that their addresses\n"
+                "fall outside it.",
+        .examples =
+            (const struct cli_example[]){
+                {"Add a subnet with an NSG.",
+                 "accelnet network vnet subnet create -g rg1 --vnet-name vnet1 -n backend "
+                 "--address-prefixes 10.0.1.0/24 --nsg nsg1"},
+                {"List them.", "accelnet network vnet subnet list -g rg1 --vnet-name vnet1 -o "
+                               "table"},
+                {0},
+            },
+    },
+    {
+        .path = "network nsg",
+        .summary = "Network security groups: the rules that filter a NIC's or a subnet's "
+                   "traffic.",
+        .help = "A group holds its own rules (`accelnet network nsg rule`, priorities 100-4096)\n"
+                "and Azure's six default rules (65000-65500: traffic within the virtual network\n"
+                "and from the load balancer in, everything else in denied; out to the virtual\n"
+                "network and the Internet). It is used through a NIC's or a subnet's --nsg.\n"
+                "`nsg create` is ARM's create-or-replace: for a group that exists it replaces\n"
+                "the tags and removes its rules; `nsg update` keeps them.",
+        .examples =
+            (const struct cli_example[]){
+                {"Create one.", "accelnet network nsg create -g rg1 -n nsg1"},
+                {"Allow RDP in.",
+                 "accelnet network nsg rule create -g rg1 --nsg-name nsg1 -n AllowRDP --priority "
+                 "1000 --protocol Tcp --destination-port-ranges 3389"},
+                {0},
+            },
+    },
+    {
+        .path = "network nsg rule",
+        .summary = "Security rules of a network security group.",
+        .help = "A rule allows or denies traffic in one direction by protocol, source and\n"
+                "destination address prefixes (IPv4 addresses and CIDRs, or one of \"*\",\n"
+                "VirtualNetwork, Internet, AzureLoadBalancer) and port ranges (\"*\", 80,\n"
+                "1000-2000). Rules are evaluated by priority (lower first); no two rules of a\n"
+                "group may share a priority and a direction.",
+        .examples =
+            (const struct cli_example[]){
+                {"Allow RDP in from anywhere.",
+                 "accelnet network nsg rule create -g rg1 --nsg-name nsg1 -n AllowRDP --priority "
+                 "1000 --protocol Tcp --destination-port-ranges 3389"},
+                {"Every rule the group applies, its own and the default ones.",
+                 "accelnet network nsg rule list -g rg1 --nsg-name nsg1 --include-default -o "
+                 "table"},
+                {0},
+            },
+    },
+    {
+        .path = "network nic",
+        .summary = "Network interfaces, with or without Accelerated Networking.",
+        .help = "A NIC takes a private address in a subnet (the lowest free one, or\n"
+                "--private-ip-address), a MAC address that never changes, and optionally a\n"
+                "network security group. Accelerated Networking (SR-IOV: a virtual function of\n"
+                "the host's adapter instead of the synthetic path) is chosen when the NIC is\n"
+                "created, which needs the preview registration and an eligible location\n"
+                "(`accelnet check-eligibility`); it cannot be switched on or off afterwards\n"
+                "(AcceleratedNetworkingCannotBeChangedOnExistingNic, exit 4).",
+        .examples =
+            (const struct cli_example[]){
+                {"Create one with Accelerated Networking.",
+                 "accelnet network nic create -g rg1 -n nic1 --vnet-name vnet1 --subnet default "
+                 "--accelerated-networking true"},
+                {"List them.", "accelnet network nic list -g rg1 -o table"},
+                {0},
+            },
+    },
     {
         .path = "vm",
         .summary = "Virtual machines: the sizes and SKUs on offer.",
@@ -290,7 +515,8 @@ static const struct cli_command commands[] = {
                 "subscription (use --no-verify to store them as they are). They go to\n"
                 "$XDG_CONFIG_HOME/accelnet/config (else ~/.config/accelnet/config), mode 0600,\n"
                 "replacing what was there (a login without --subscription forgets the old\n"
-                "default subscription). Prints the account as `accelnet account show` does.",
+                "default subscription) and forgetting the default resource group. Prints the\n"
+                "account as `accelnet account show` does.",
         .flags =
             (const struct cli_flag[]){
                 {.name = "url",
@@ -460,12 +686,13 @@ static const struct cli_command commands[] = {
         .group = "account",
         .verb = "show",
         .handler = cli_account_show,
-        .summary = "Show the service URL, CA file and default subscription in use (never the "
-                   "token).",
+        .summary = "Show the service URL, CA file, default subscription and resource group in "
+                   "use (never the token).",
         .help = "The values shown are the ones commands would use: flags, then the environment,\n"
                 "then the config file. \"loggedIn\" says whether a token is set;\n"
                 "\"subscriptionId\" is the default subscription (ACCELNET_SUBSCRIPTION, else the\n"
-                "config file), or null.",
+                "config file), or null; \"resourceGroup\" the default resource group\n"
+                "(ACCELNET_RESOURCE_GROUP, else the config file), or null.",
         .examples =
             (const struct cli_example[]){
                 {"Show where the CLI is pointed.", "accelnet account show"},
@@ -478,25 +705,36 @@ static const struct cli_command commands[] = {
         .group = "account",
         .verb = "set",
         .handler = cli_account_set,
-        .summary = "Store the default subscription for the commands that work on one.",
-        .help = "Checks first that the token in use can read the subscription (use --no-verify\n"
-                "to store it as it is). ACCELNET_SUBSCRIPTION and --subscription still win over\n"
-                "it.",
+        .summary = "Store the default subscription and/or resource group for the commands that "
+                   "work on one.",
+        .help = "Checks first that the token in use can read the subscription and the resource\n"
+                "group (use --no-verify to store them as they are). The environment\n"
+                "(ACCELNET_SUBSCRIPTION, ACCELNET_RESOURCE_GROUP) and the commands' own\n"
+                "--subscription and --resource-group still win over them. A new login forgets\n"
+                "the default resource group.",
         .flags =
             (const struct cli_flag[]){
                 {.name = "subscription",
-                 .opts = CLI_REQUIRED,
                  .metavar = "ID",
-                 .help = "The subscription (a GUID)."},
+                 .help = "The default subscription (a GUID)."},
+                {.name = "resource-group",
+                 .short_name = 'g',
+                 .metavar = "NAME",
+                 .help = "The default resource group, in the default subscription (az's "
+                         "defaults.group); \"\" forgets it."},
                 {.name = "no-verify",
                  .type = CLI_SWITCH,
-                 .help = "Store it without contacting the service."},
+                 .help = "Store them without contacting the service."},
                 {0},
             },
         .examples =
             (const struct cli_example[]){
                 {"Work on this subscription from now on.",
                  "accelnet account set --subscription " EX_SUB},
+                {"And in this resource group: the network commands then need no -g.",
+                 "accelnet account set --resource-group rg1"},
+                {"Forget the default resource group.",
+                 "accelnet account set --resource-group \"\""},
                 {0},
             },
     },
@@ -1410,7 +1648,688 @@ static const struct cli_command commands[] = {
             },
     },
 
-    /* --- network vnet|vnet subnet|nsg|nsg rule|nic: with the network API's routes --- */
+    /* --- network vnet ---------------------------------------------------------------- */
+    {
+        .group = "network vnet",
+        .verb = "create",
+        .handler = cli_vnet_create,
+        .summary = "Create a virtual network, optionally with a subnet.",
+        .help = "Create-or-replace, as in ARM: for a virtual network that exists, the address\n"
+                "space, the tags and the subnets are replaced (subnets not named are deleted;\n"
+                "that is refused for one in use). Use `vnet update` and `vnet subnet` to change\n"
+                "one thing.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("virtual network"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_LOCATION("virtual network"),
+                {.name = "address-prefixes",
+                 .type = CLI_LIST,
+                 .metavar = "PREFIX",
+                 .help = "The address space: space-separated IPv4 CIDR prefixes, /8 to /29, that "
+                         "do not overlap. Default: 10.0.0.0/16."},
+                {.name = "subnet-name",
+                 .metavar = "NAME",
+                 .help = "Create a subnet of this name too."},
+                {.name = "subnet-prefixes",
+                 .type = CLI_LIST,
+                 .metavar = "PREFIX",
+                 .help = "The subnet's address prefix (one here), inside the address space. "
+                         "Default: the first /24 of the address space."},
+                FLAG_TAGS,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"The walkthrough's network: 10.0.0.0/16 with the subnet default.",
+                 "accelnet network vnet create -g rg1 -n vnet1 --address-prefixes 10.0.0.0/16 "
+                 "--subnet-name default --subnet-prefixes 10.0.0.0/24"},
+                {"In another location than the group's, with two address prefixes.",
+                 "accelnet network vnet create -g rg1 -n vnet2 -l westcentralus "
+                 "--address-prefixes 10.1.0.0/16 10.2.0.0/16"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet",
+        .verb = "show",
+        .handler = cli_vnet_show,
+        .summary = "Show a virtual network, with its subnets.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("virtual network"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Show one.", "accelnet network vnet show -g rg1 -n vnet1"},
+                {"Its address space.", "accelnet network vnet show -g rg1 -n vnet1 --query "
+                                       "properties.addressSpace.addressPrefixes -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet",
+        .verb = "list",
+        .handler = cli_vnet_list,
+        .summary = "List virtual networks.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_RESOURCE_GROUP_LIST("virtual networks"),
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"A group's, as a table.", "accelnet network vnet list -g rg1 -o table"},
+                {"Just the names.",
+                 "accelnet network vnet list -g rg1 --query \"value[].name\" -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet",
+        .verb = "update",
+        .handler = cli_vnet_update,
+        .summary = "Change a virtual network's address space or tags; its subnets stay.",
+        .help = "Reads the virtual network and writes it back with what the flags change\n"
+                "(If-Match: a change made in between is refused with 412, exit 4). The address\n"
+                "space must still hold every subnet.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("virtual network"),
+                FLAG_RESOURCE_GROUP,
+                {.name = "address-prefixes",
+                 .type = CLI_LIST,
+                 .metavar = "PREFIX",
+                 .help = "The new address space: space-separated IPv4 CIDR prefixes."},
+                FLAG_TAGS,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Grow the address space.",
+                 "accelnet network vnet update -g rg1 -n vnet1 --address-prefixes 10.0.0.0/16 "
+                 "10.10.0.0/16"},
+                {"Replace the tags.", "accelnet network vnet update -g rg1 -n vnet1 --tags "
+                                      "env=prod"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet",
+        .verb = "delete",
+        .handler = cli_vnet_delete,
+        .summary = "Delete a virtual network and its subnets.",
+        .help = "Refused while NICs use one of its subnets (exit 4,\n"
+                "InUseSubnetCannotBeDeleted). Deleting one that does not exist changes nothing\n"
+                "and says so on stderr (exit 0).",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("virtual network"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Delete one.", "accelnet network vnet delete -g rg1 -n vnet1"},
+                {0},
+            },
+    },
+    /* --- network vnet subnet ------------------------------------------------------- */
+    {
+        .group = "network vnet subnet",
+        .verb = "create",
+        .handler = cli_subnet_create,
+        .summary = "Create a subnet in a virtual network.",
+        .help = "Create-or-replace, as in ARM: for a subnet that exists, its prefix and network\n"
+                "security group become the ones given.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_VNET_NAME,
+                FLAG_NET_NAME("subnet"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBNET_PREFIXES("Required (or --address-prefix)."),
+                FLAG_SUBNET_PREFIX,
+                FLAG_NSG("for every NIC in the subnet"),
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Add a subnet.", "accelnet network vnet subnet create -g rg1 --vnet-name vnet1 "
+                                  "-n backend --address-prefixes 10.0.1.0/24"},
+                {"With a network security group.",
+                 "accelnet network vnet subnet create -g rg1 --vnet-name vnet1 -n frontend "
+                 "--address-prefixes 10.0.2.0/24 --nsg nsg1"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet subnet",
+        .verb = "show",
+        .handler = cli_subnet_show,
+        .summary = "Show a subnet, with the IP configurations that use it.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_VNET_NAME,
+                FLAG_NET_NAME("subnet"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Show one.", "accelnet network vnet subnet show -g rg1 --vnet-name vnet1 -n "
+                              "default"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet subnet",
+        .verb = "list",
+        .handler = cli_subnet_list,
+        .summary = "List the subnets of a virtual network.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_VNET_NAME,
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"As a table.", "accelnet network vnet subnet list -g rg1 --vnet-name vnet1 -o "
+                                "table"},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet subnet",
+        .verb = "update",
+        .handler = cli_subnet_update,
+        .summary = "Change a subnet's address prefix or network security group.",
+        .help = "Reads the subnet and writes it back with what the flags change (If-Match: a\n"
+                "change made in between is refused with 412, exit 4). A subnet in use keeps a\n"
+                "prefix that holds its NICs' addresses.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_VNET_NAME,
+                FLAG_NET_NAME("subnet"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBNET_PREFIXES("The new prefix."),
+                FLAG_SUBNET_PREFIX,
+                FLAG_NSG("for every NIC in the subnet; \"\" removes it"),
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Attach a network security group.",
+                 "accelnet network vnet subnet update -g rg1 --vnet-name vnet1 -n default --nsg "
+                 "nsg1"},
+                {"Detach it.", "accelnet network vnet subnet update -g rg1 --vnet-name vnet1 -n "
+                               "default --nsg \"\""},
+                {0},
+            },
+    },
+    {
+        .group = "network vnet subnet",
+        .verb = "delete",
+        .handler = cli_subnet_delete,
+        .summary = "Delete a subnet.",
+        .help = "Refused while NICs use it (exit 4, InUseSubnetCannotBeDeleted). Deleting one\n"
+                "that does not exist changes nothing and says so on stderr (exit 0).",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_VNET_NAME,
+                FLAG_NET_NAME("subnet"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Delete one.", "accelnet network vnet subnet delete -g rg1 --vnet-name vnet1 -n "
+                                "backend"},
+                {0},
+            },
+    },
+    /* --- network nsg --------------------------------------------------------------- */
+    {
+        .group = "network nsg",
+        .verb = "create",
+        .handler = cli_nsg_create,
+        .summary = "Create a network security group (with the default rules only).",
+        .help = "Create-or-replace, as in ARM: for a group that exists the tags are replaced and\n"
+                "its own rules removed. Use `nsg update` to change the tags only.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network security group"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_LOCATION("network security group"),
+                FLAG_TAGS,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Create one in the group's location.", "accelnet network nsg create -g rg1 -n "
+                                                        "nsg1"},
+                {"With tags.", "accelnet network nsg create -g rg1 -n nsg2 --tags env=test"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg",
+        .verb = "show",
+        .handler = cli_nsg_show,
+        .summary = "Show a network security group: its rules, the default ones and who uses it.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network security group"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Show one.", "accelnet network nsg show -g rg1 -n nsg1"},
+                {"The NICs that use it.", "accelnet network nsg show -g rg1 -n nsg1 --query "
+                                          "\"properties.networkInterfaces[].id\" -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg",
+        .verb = "list",
+        .handler = cli_nsg_list,
+        .summary = "List network security groups.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_RESOURCE_GROUP_LIST("network security groups"),
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"As a table.", "accelnet network nsg list -g rg1 -o table"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg",
+        .verb = "update",
+        .handler = cli_nsg_update,
+        .summary = "Change a network security group's tags; its rules stay.",
+        .help = "Reads the group and writes it back with the new tags (If-Match: a change made\n"
+                "in between, to a rule too, is refused with 412, exit 4).",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network security group"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_TAGS,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Replace the tags.", "accelnet network nsg update -g rg1 -n nsg1 --tags "
+                                      "env=prod"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg",
+        .verb = "delete",
+        .handler = cli_nsg_delete,
+        .summary = "Delete a network security group.",
+        .help = "Refused while a NIC or a subnet uses it (exit 4,\n"
+                "InUseNetworkSecurityGroupCannotBeDeleted). Deleting one that does not exist\n"
+                "changes nothing and says so on stderr (exit 0).",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network security group"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Delete one.", "accelnet network nsg delete -g rg1 -n nsg1"},
+                {0},
+            },
+    },
+    /* --- network nsg rule ------------------------------------------------------------ */
+    {
+        .group = "network nsg rule",
+        .verb = "create",
+        .handler = cli_secrule_create,
+        .summary = "Create a security rule.",
+        .help = "What is not given takes az's defaults: allow inbound traffic of any protocol\n"
+                "from any address and port to any address on port 80. Create-or-replace, as in\n"
+                "ARM: a rule that exists gets exactly these properties.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NSG_NAME,
+                FLAG_NET_NAME("rule"),
+                FLAG_RESOURCE_GROUP,
+                {.name = "priority",
+                 .type = CLI_INT,
+                 .opts = CLI_REQUIRED,
+                 .metavar = "N",
+                 .min = 100,
+                 .max = 4096,
+                 .help = "100 to 4096, lower first; unique per direction in the group."},
+                {.name = "direction",
+                 .type = CLI_ENUM,
+                 .metavar = "DIRECTION",
+                 .choices = rule_directions,
+                 .def = "Inbound",
+                 .help = "The traffic it applies to."},
+                {.name = "access",
+                 .type = CLI_ENUM,
+                 .metavar = "ACCESS",
+                 .choices = rule_accesses,
+                 .def = "Allow",
+                 .help = "Allow or deny it."},
+                {.name = "protocol",
+                 .type = CLI_ENUM,
+                 .metavar = "PROTOCOL",
+                 .choices = rule_protocols,
+                 .def = "*",
+                 .help = "The protocol (\"*\": any)."},
+                FLAG_RULE_LISTS("Default: \"*\".", "Default: \"*\".", "Default: \"*\".",
+                                "Default: 80."),
+                {.name = "description",
+                 .metavar = "TEXT",
+                 .help = "Free text, up to 140 characters."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Allow RDP (TCP 3389) in from anywhere: the Windows VM's.",
+                 "accelnet network nsg rule create -g rg1 --nsg-name nsg1 -n AllowRDP --priority "
+                 "1000 --protocol Tcp --destination-port-ranges 3389"},
+                {"Deny outbound SMTP to the Internet.",
+                 "accelnet network nsg rule create -g rg1 --nsg-name nsg1 -n DenySmtp --priority "
+                 "200 --direction Outbound --access Deny --protocol Tcp "
+                 "--destination-address-prefixes Internet --destination-port-ranges 25"},
+                {"Several prefixes and ports.",
+                 "accelnet network nsg rule create -g rg1 --nsg-name nsg1 -n AllowWeb --priority "
+                 "300 --protocol Tcp --source-address-prefixes 10.1.0.0/16 10.2.0.0/16 "
+                 "--destination-port-ranges 80 443 8000-8080"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg rule",
+        .verb = "show",
+        .handler = cli_secrule_show,
+        .summary = "Show a security rule.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NSG_NAME,
+                FLAG_NET_NAME("rule"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Show one as a table.", "accelnet network nsg rule show -g rg1 --nsg-name nsg1 "
+                                         "-n AllowRDP -o table"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg rule",
+        .verb = "list",
+        .handler = cli_secrule_list,
+        .summary = "List the security rules of a network security group.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NSG_NAME,
+                FLAG_RESOURCE_GROUP,
+                {.name = "include-default",
+                 .type = CLI_SWITCH,
+                 .help = "Add Azure's six default rules (priorities 65000-65500) after the "
+                         "group's own."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"The group's own rules.", "accelnet network nsg rule list -g rg1 --nsg-name nsg1 "
+                                           "-o table"},
+                {"Every rule that applies, in one table.",
+                 "accelnet network nsg rule list -g rg1 --nsg-name nsg1 --include-default -o "
+                 "table"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg rule",
+        .verb = "update",
+        .handler = cli_secrule_update,
+        .summary = "Change a security rule.",
+        .help = "Reads the rule and writes it back with what the flags change (If-Match: a\n"
+                "change made in between is refused with 412, exit 4). A list flag replaces that\n"
+                "list.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NSG_NAME,
+                FLAG_NET_NAME("rule"),
+                FLAG_RESOURCE_GROUP,
+                {.name = "priority",
+                 .type = CLI_INT,
+                 .metavar = "N",
+                 .min = 100,
+                 .max = 4096,
+                 .help = "100 to 4096, lower first; unique per direction in the group."},
+                {.name = "direction",
+                 .type = CLI_ENUM,
+                 .metavar = "DIRECTION",
+                 .choices = rule_directions,
+                 .help = "The traffic it applies to."},
+                {.name = "access",
+                 .type = CLI_ENUM,
+                 .metavar = "ACCESS",
+                 .choices = rule_accesses,
+                 .help = "Allow or deny it."},
+                {.name = "protocol",
+                 .type = CLI_ENUM,
+                 .metavar = "PROTOCOL",
+                 .choices = rule_protocols,
+                 .help = "The protocol (\"*\": any)."},
+                FLAG_RULE_LISTS("", "", "", ""),
+                {.name = "description",
+                 .metavar = "TEXT",
+                 .help = "Free text, up to 140 characters; \"\" removes it."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Let RDP in only from one network.",
+                 "accelnet network nsg rule update -g rg1 --nsg-name nsg1 -n AllowRDP "
+                 "--source-address-prefixes 203.0.113.0/24"},
+                {"Turn it into a deny.", "accelnet network nsg rule update -g rg1 --nsg-name nsg1 "
+                                         "-n AllowRDP --access Deny"},
+                {0},
+            },
+    },
+    {
+        .group = "network nsg rule",
+        .verb = "delete",
+        .handler = cli_secrule_delete,
+        .summary = "Delete a security rule.",
+        .help = "Deleting one that does not exist changes nothing and says so on stderr (exit\n"
+                "0). The default rules cannot be deleted; a rule of higher priority overrides\n"
+                "them.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NSG_NAME,
+                FLAG_NET_NAME("rule"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Delete one.", "accelnet network nsg rule delete -g rg1 --nsg-name nsg1 -n "
+                                "AllowRDP"},
+                {0},
+            },
+    },
+    /* --- network nic --------------------------------------------------------------- */
+    {
+        .group = "network nic",
+        .verb = "create",
+        .handler = cli_nic_create,
+        .summary = "Create a network interface, with or without Accelerated Networking.",
+        .help = "With --accelerated-networking true the subscription must be Registered for\n"
+                "Microsoft.Network/AllowAcceleratedNetworkingFeature and the location must offer\n"
+                "it; otherwise the create is refused with every reason (exit 4:\n"
+                "FeatureRegistrationPending, LocationIsNotPermittedToEnableAcceleratedNetworking,\n"
+                "...; `accelnet check-eligibility` shows the same). The subnet's virtual network\n"
+                "must be in the NIC's location. Create-or-replace, as in ARM, except that\n"
+                "Accelerated Networking cannot change on a NIC that exists.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network interface"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_LOCATION("network interface"),
+                {.name = "subnet",
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME_OR_ID",
+                 .help = "The subnet of its IP configuration: a name (with --vnet-name) or the "
+                         "subnet's id."},
+                {.name = "vnet-name",
+                 .metavar = "NAME",
+                 .help = "The virtual network of --subnet, in the same resource group."},
+                {.name = "private-ip-address",
+                 .metavar = "ADDRESS",
+                 .help = "A static private address in the subnet (not one of its first four or "
+                         "its last). Default: the lowest free one (Dynamic)."},
+                FLAG_NSG("for the NIC"),
+                FLAG_ACCELERATED_NIC,
+                FLAG_IP_FORWARDING,
+                FLAG_TAGS,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"The walkthrough's NIC: accelerated, in West Europe, with the NSG.",
+                 "accelnet network nic create -g rg1 -n nic1 --vnet-name vnet1 --subnet default "
+                 "--nsg nsg1 --accelerated-networking true"},
+                {"Without Accelerated Networking, at a fixed address.",
+                 "accelnet network nic create -g rg1 -n nic2 --vnet-name vnet1 --subnet default "
+                 "--private-ip-address 10.0.0.10"},
+                {0},
+            },
+    },
+    {
+        .group = "network nic",
+        .verb = "show",
+        .handler = cli_nic_show,
+        .summary = "Show a network interface.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network interface"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"At a glance.", "accelnet network nic show -g rg1 -n nic1 -o table"},
+                {"Is it accelerated?", "accelnet network nic show -g rg1 -n nic1 --query "
+                                       "properties.enableAcceleratedNetworking -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "network nic",
+        .verb = "list",
+        .handler = cli_nic_list,
+        .summary = "List network interfaces.",
+        .help = "-o table shows the name, location, private address, MAC address, whether\n"
+                "Accelerated Networking is on and, for a NIC of a running VM, its virtual\n"
+                "function.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_RESOURCE_GROUP_LIST("network interfaces"),
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"As a table.", "accelnet network nic list -g rg1 -o table"},
+                {"The accelerated ones.",
+                 "accelnet network nic list -g rg1 --query "
+                 "\"value[].properties.enableAcceleratedNetworking\" -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "network nic",
+        .verb = "update",
+        .handler = cli_nic_update,
+        .summary = "Change a network interface's NSG, IP forwarding or tags.",
+        .help = "Reads the NIC and writes it back with what the flags change (If-Match: a change\n"
+                "made in between is refused with 412, exit 4). --accelerated-networking is sent\n"
+                "as given, and the service refuses a change on an existing NIC\n"
+                "(AcceleratedNetworkingCannotBeChangedOnExistingNic, exit 4): create a new NIC\n"
+                "instead.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network interface"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_NSG("for the NIC; \"\" removes it"),
+                FLAG_ACCELERATED_NIC,
+                FLAG_IP_FORWARDING,
+                FLAG_TAGS,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Use another network security group.",
+                 "accelnet network nic update -g rg1 -n nic1 --nsg nsg2"},
+                {"Try to switch Accelerated Networking off (refused: it is fixed at creation).",
+                 "accelnet network nic update -g rg1 -n nic1 --accelerated-networking false"},
+                {0},
+            },
+    },
+    {
+        .group = "network nic",
+        .verb = "delete",
+        .handler = cli_nic_delete,
+        .summary = "Delete a network interface.",
+        .help = "Refused while a VM uses it (exit 4, NicInUse). Deleting one that does not exist\n"
+                "changes nothing and says so on stderr (exit 0).",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network interface"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Delete one.", "accelnet network nic delete -g rg1 -n nic1"},
+                {0},
+            },
+    },
+    /* network nic show-effective-nsg: with the server's route for it. */
 
     /* --- vm (create|show|list|delete|deallocate|start come with the VM API) ---------- */
     {

@@ -3,13 +3,13 @@
  * `accelnet login` writes $XDG_CONFIG_HOME/accelnet/config (else
  * ~/.config/accelnet/config): one key=value per line, '#' comments and blank
  * lines ignored, whitespace around keys and values trimmed. Keys today: url,
- * token, ca_file, subscription. Unknown keys are kept when the file is rewritten (comments
- * are not). The file holds a credential: it is written atomically (a
- * temporary file in the same directory, fsync, rename) with mode 0600 in a
- * directory with mode 0700.
+ * token, ca_file, subscription, resource_group. Unknown keys are kept when the file is rewritten
+ * (comments are not). The file holds a credential: it is written atomically (a temporary file in
+ * the same directory, fsync, rename) with mode 0600 in a directory with mode 0700.
  *
  * Precedence for each setting: command-line flag, then environment variable
- * (ACCELNET_URL, ACCELNET_TOKEN, ACCELNET_CA_FILE, ACCELNET_SUBSCRIPTION), then
+ * (ACCELNET_URL, ACCELNET_TOKEN, ACCELNET_CA_FILE, ACCELNET_SUBSCRIPTION,
+ * ACCELNET_RESOURCE_GROUP), then
  * the file. An empty value counts as unset. */
 #ifndef ACCELNET_CLI_CONFIG_H
 #define ACCELNET_CLI_CONFIG_H
@@ -21,6 +21,8 @@
 #define CLICONF_CA_FILE "ca_file"
 /* The default subscription for subscription-scoped commands. */
 #define CLICONF_SUBSCRIPTION "subscription"
+/* The default resource group for group-scoped commands (az's defaults.group). */
+#define CLICONF_RESOURCE_GROUP "resource_group"
 
 struct cliconf_entry {
     char *key;   /* owned */

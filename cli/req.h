@@ -76,6 +76,126 @@ struct clireq_field {
 json_t *clireq_merge(const struct clireq_field *fields, size_t n, const char *const *values,
                      const json_t *current, char **err);
 
+/* --- network resources (cli/req_net.c) --------------------------------------
+ *
+ * The bodies of the `network vnet|nsg|nic` commands, in the shapes of
+ * api/virtual_network.c, api/nsg.c, api/security_rule.c and
+ * api/network_interface.c, and the changes the `update` commands make to a
+ * resource as read (cli_update() PUTs it back with If-Match). A flag that
+ * was not given is NULL (or a list of 0); the server judges the values
+ * (prefixes, addresses, names), so that its codes reach the user. */
+
+#define CLIREQ_NET_PROVIDER "Microsoft.Network"
+
+/* The id of a resource named on the command line: name_or_id as it is when
+ * it is an id (starts with '/'), else /subscriptions/{sub}/resourceGroups/
+ * {rg}/providers/Microsoft.Network/{type}/{name}. Owned. */
+char *clireq_net_id(const char *sub, const char *rg, const char *type, const char *name_or_id);
+/* A subnet's id: an id as it is; a name needs vnet (the --vnet-name), else
+ * NULL with *err (owned). */
+char *clireq_subnet_id(const char *sub, const char *rg, const char *vnet, const char *name_or_id,
+                       char **err);
+
+/* The address prefix az gives a VNet's first subnet when none is named: the
+ * first /24 of the space's first prefix (the prefix itself when it is
+ * smaller). NULL with *err (owned) when that prefix is not IPv4 CIDR. */
+char *clireq_default_subnet_prefix(const char *space_prefix, char **err);
+
+struct clireq_vnet_args {
+    const char *location;
+    const char *const *prefixes; /* the address space; none: 10.0.0.0/16, as in az */
+    size_t nprefixes;
+    const char *subnet_name; /* NULL: no subnet */
+    const char *const *subnet_prefixes;
+    size_t nsubnet_prefixes;
+    const json_t *tags; /* NULL: none */
+};
+/* {"location", "tags", "properties": {"addressSpace": {"addressPrefixes"},
+ * "subnets": [{"name", "properties": {"addressPrefix"}}]}}. NULL with *err
+ * (owned) for --subnet-prefixes without --subnet-name or with more than one
+ * prefix (a subnet has one here). */
+json_t *clireq_vnet_body(const struct clireq_vnet_args *a, char **err);
+
+/* `vnet update` over the VNet as read. */
+struct clireq_vnet_update {
+    const char *const *prefixes; /* n > 0: the new address space */
+    size_t nprefixes;
+    const json_t *tags; /* non-NULL: the new tags */
+};
+int clireq_vnet_apply(json_t *vnet, void *update /* struct clireq_vnet_update */, char **err);
+
+/* A subnet PUT: {"properties": {"addressPrefix"[, "networkSecurityGroup":
+ * {"id"}]}}. nsg_id may be NULL. */
+json_t *clireq_subnet_body(const char *prefix, const char *nsg_id);
+/* `subnet update` over the subnet as read: prefix (NULL: kept), nsg_id
+ * (NULL: kept, "": removed). */
+struct clireq_subnet_update {
+    const char *prefix;
+    const char *nsg_id;
+};
+int clireq_subnet_apply(json_t *subnet, void *update /* struct clireq_subnet_update */, char **err);
+/* --address-prefix and --address-prefixes: the one prefix a subnet has
+ * here (borrowed), or NULL with *err (owned): neither (when required), both,
+ * or several. */
+const char *clireq_subnet_prefix_arg(const char *single, const char *const *list, size_t n,
+                                     int required, char **err);
+
+/* An NSG PUT: {"location", "tags"} (no rules: a PUT replaces the set). */
+json_t *clireq_nsg_body(const char *location, const json_t *tags);
+/* `nsg update`: new tags (the rules, read with the group, go back as they
+ * are). */
+int clireq_nsg_apply(json_t *nsg, void *tags /* const json_t */, char **err);
+
+/* The four lists of a security rule, in this order. */
+enum {
+    CLIREQ_RULE_SRC_ADDR,
+    CLIREQ_RULE_SRC_PORTS,
+    CLIREQ_RULE_DST_ADDR,
+    CLIREQ_RULE_DST_PORTS,
+    CLIREQ_RULE_NLISTS
+};
+struct clireq_rule_args {
+    const char *priority, *direction, *access, *protocol;
+    const char *description; /* "" removes it */
+    const char *const *lists[CLIREQ_RULE_NLISTS];
+    size_t nlists[CLIREQ_RULE_NLISTS]; /* 0: not given */
+};
+/* A security rule PUT, {"properties": {...}}: the properties of current
+ * (a rule as read; NULL for a new rule, which gets az's defaults: access
+ * Allow, direction Inbound, protocol "*", source and destination address "*",
+ * source port "*", destination port 80) with what a gives over them. One
+ * value of a list goes in the singular member (sourceAddressPrefix), several
+ * in the plural one (sourceAddressPrefixes), as ARM wants. NULL with *err
+ * (owned) when a new rule has no priority or the priority is not a number. */
+json_t *clireq_rule_body(const struct clireq_rule_args *a, const json_t *current, char **err);
+/* `nsg rule update`: the rule as read becomes {"properties": merged}. */
+int clireq_rule_apply(json_t *rule, void *args /* struct clireq_rule_args */, char **err);
+/* The values of list i of a rule's properties (singular or plural member),
+ * as a new array of strings. */
+json_t *clireq_rule_list(const json_t *properties, int i);
+
+struct clireq_nic_args {
+    const char *location;
+    const char *subnet_id;
+    const char *private_ip;             /* NULL: Dynamic; else Static with this address */
+    const char *nsg_id;                 /* create: NULL none; update: NULL kept, "" removed */
+    const char *accelerated_networking; /* "true" | "false" | NULL (not sent / kept) */
+    const char *ip_forwarding;          /* "true" | "false" | NULL */
+    const json_t *tags;                 /* NULL: none / kept */
+};
+/* A NIC PUT: {"location", "tags", "properties": {"ipConfigurations":
+ * [{"name": "ipconfig1", "properties": {"subnet": {"id"},
+ * "privateIPAllocationMethod"[, "privateIPAddress"]}}][,
+ * "networkSecurityGroup"][, "enableAcceleratedNetworking"][,
+ * "enableIPForwarding"]}}. NULL with *err (owned) for a value that is not
+ * true or false. */
+json_t *clireq_nic_body(const struct clireq_nic_args *a, char **err);
+/* `nic update` over the NIC as read: accelerated_networking, ip_forwarding,
+ * nsg_id and tags (location, subnet and address are not used). A change of
+ * enableAcceleratedNetworking is sent like any other: the server decides
+ * (and refuses it on an existing NIC). */
+int clireq_nic_apply(json_t *nic, void *args /* struct clireq_nic_args */, char **err);
+
 /* --- lists ------------------------------------------------------------------ */
 
 /* Appends the items of page's "value" array to acc's "value" array (acc is

@@ -106,11 +106,12 @@ int cli_http_error(struct cli_ctx *c, const struct clihttp_response *rp)
     return clihttp_exit_code(rp->status);
 }
 
-int cli_call_rp(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
-                unsigned flags, struct clihttp_response *rp, json_t **out)
+static int call_rp(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+                   const char *const *headers, unsigned flags, struct clihttp_response *rp,
+                   json_t **out)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    int rc = cli_http(c, method, uri, text, text ? strlen(text) : 0, NULL, flags, rp);
+    int rc = cli_http(c, method, uri, text, text ? strlen(text) : 0, headers, flags, rp);
     free(text);
     *out = NULL;
     if (rc != 0)
@@ -127,15 +128,27 @@ int cli_call_rp(struct cli_ctx *c, const char *method, const char *uri, const js
     return 0;
 }
 
-int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
-             unsigned flags, long *status, json_t **out)
+int cli_call_rp(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+                unsigned flags, struct clihttp_response *rp, json_t **out)
+{
+    return call_rp(c, method, uri, body, NULL, flags, rp, out);
+}
+
+int cli_call_headers(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+                     const char *const *headers, unsigned flags, long *status, json_t **out)
 {
     struct clihttp_response rp;
-    int rc = cli_call_rp(c, method, uri, body, flags, &rp, out);
+    int rc = call_rp(c, method, uri, body, headers, flags, &rp, out);
     if (status && (rc == 0 || rp.status))
         *status = rp.status;
     clihttp_response_free(&rp);
     return rc;
+}
+
+int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+             unsigned flags, long *status, json_t **out)
+{
+    return cli_call_headers(c, method, uri, body, NULL, flags, status, out);
 }
 
 int cli_get_optional(struct cli_ctx *c, const char *uri, json_t **out)
@@ -259,6 +272,114 @@ int cli_delete(struct cli_ctx *c, const char *uri, const char *what)
     return rc;
 }
 
+int cli_update(struct cli_ctx *c, const char *uri, cli_apply_fn apply, void *arg, cliview_fn view)
+{
+    json_t *cur = NULL, *out = NULL;
+    char *err = NULL, *if_match = NULL;
+    int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &cur);
+    if (rc != 0)
+        goto out;
+    const json_t *etag = json_object_get(cur, "etag");
+    if (!json_is_object(cur) || !json_is_string(etag) || json_string_length(etag) == 0) {
+        /* Without an etag a concurrent change could be lost: refuse. */
+        rc = cli_error(c, "GET %s: the resource has no etag; it cannot be updated safely", uri);
+        goto out;
+    }
+    if_match = util_asprintf("If-Match: %s", json_string_value(etag));
+    if (apply(cur, arg, &err) != 0) {
+        rc = cli_usage_error(c, "%s", err);
+        goto out;
+    }
+    const char *headers[] = {if_match, NULL};
+    rc = cli_call_headers(c, "PUT", uri, cur, headers, 0, NULL, &out);
+    if (rc == 0)
+        cli_emit_view(c, out, view);
+out:
+    free(err);
+    free(if_match);
+    json_decref(cur);
+    json_decref(out);
+    return rc;
+}
+
+int cli_need_one_of(struct cli_ctx *c, const char *const *names)
+{
+    struct buf all = {0};
+    for (size_t i = 0; names[i]; i++) {
+        if (cli_arg_given(c->args, names[i])) {
+            buf_free(&all);
+            return 0;
+        }
+        buf_appendf(&all, "%s--%s", i ? ", " : "", names[i]);
+    }
+    int rc = cli_usage_error(c, "nothing to change: give at least one of %s", all.data);
+    buf_free(&all);
+    return rc;
+}
+
+int cli_rg(struct cli_ctx *c, const char **rg)
+{
+    *rg = c->resource_group.value;
+    if (!*rg)
+        return cli_usage_error(c, "no resource group: pass --resource-group (-g) NAME, set "
+                                  "ACCELNET_RESOURCE_GROUP, or store a default with `accelnet "
+                                  "account set --resource-group NAME`");
+    return 0;
+}
+
+int cli_sub_rg(struct cli_ctx *c, const char **sub, const char **rg)
+{
+    int rc = cli_sub(c, sub);
+    return rc != 0 ? rc : cli_rg(c, rg);
+}
+
+int cli_location(struct cli_ctx *c, const char *sub, const char *rg, char **location)
+{
+    json_t *out = NULL;
+    const char *given = cli_arg(c->args, "location");
+    *location = NULL;
+    if (given) {
+        *location = util_xstrdup(given);
+        return 0;
+    }
+    char *uri = clireq_uri("/subscriptions/%s/resourcegroups/%s", sub, rg);
+    int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &out);
+    if (rc == 0) {
+        const json_t *loc = json_object_get(out, "location");
+        if (json_is_string(loc) && json_string_length(loc))
+            *location = util_xstrdup(json_string_value(loc));
+        else
+            rc = cli_error(c, "GET %s: the resource group has no location; pass --location", uri);
+    }
+    json_decref(out);
+    free(uri);
+    return rc;
+}
+
+char *cli_nsg_arg(struct cli_ctx *c, const char *sub, const char *rg)
+{
+    const char *v = cli_arg(c->args, "nsg");
+    if (!v)
+        return NULL;
+    return *v ? clireq_net_id(sub, rg, "networkSecurityGroups", v) : util_xstrdup("");
+}
+
+int cli_tags(struct cli_ctx *c, json_t **tags)
+{
+    size_t n;
+    char *err = NULL;
+    const char *const *v = cli_arg_list(c->args, "tags", &n);
+    *tags = NULL;
+    if (!cli_arg_given(c->args, "tags"))
+        return 0;
+    *tags = clireq_tags(v, n, &err);
+    if (*tags)
+        return 0;
+    int rc = cli_usage_error(c, "argument --tags: %s", err);
+    free(err);
+    return rc;
+}
+
 int cli_command_has_flag(const struct cli_command *cmd, const char *name)
 {
     for (size_t k = 0; cmd && cmd->flags && cmd->flags[k].name; k++)
@@ -343,6 +464,9 @@ static int run_command(const struct cli_table *t, const struct cli_parsed *p, FI
     c.subscription = cliconf_pick(
         cli_command_has_flag(p->cmd, "subscription") ? cli_arg(p, "subscription") : NULL,
         getenv("ACCELNET_SUBSCRIPTION"), cliconf_get(&c.conf, CLICONF_SUBSCRIPTION));
+    c.resource_group = cliconf_pick(
+        cli_command_has_flag(p->cmd, "resource-group") ? cli_arg(p, "resource-group") : NULL,
+        getenv("ACCELNET_RESOURCE_GROUP"), cliconf_get(&c.conf, CLICONF_RESOURCE_GROUP));
     rc = p->cmd->handler(&c);
 out:
     free(msg);

@@ -3,7 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cli/req.h"
 #include "common/util.h"
 
 /* The items v stands for, as a new array reference: a list's "value", an
@@ -78,6 +80,196 @@ json_t *cliview_groups(const json_t *v)
                       str_of(g, "location"), "provisioningState",
                       str_of(json_object_get(g, "properties"), "provisioningState"), "tags", tags));
         free(tags);
+    }
+    json_decref(items);
+    return rows;
+}
+
+/* The segment after `key` (any case) in an ARM id, or "" (owned). */
+static char *id_part(const char *id, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *p = id; p && *p; p = strchr(p + 1, '/')) {
+        if (p[0] == '/' && strncasecmp(p + 1, key, klen) == 0 && p[1 + klen] == '/') {
+            const char *v = p + 2 + klen;
+            return util_xstrndup(v, strcspn(v, "/"));
+        }
+    }
+    return util_xstrdup("");
+}
+
+/* The last segment of the id in o's member `ref` ({"id": ...}), or "". */
+static char *ref_name(const json_t *ref)
+{
+    const char *id = str_of(ref, "id");
+    const char *slash = strrchr(id, '/');
+    return util_xstrdup(slash ? slash + 1 : id);
+}
+
+/* The number of elements of an array member (0 when absent). */
+static json_int_t count_of(const json_t *o, const char *member)
+{
+    return (json_int_t)json_array_size(json_object_get(o, member));
+}
+
+json_t *cliview_vnets(const json_t *v)
+{
+    json_t *items = items_of(v), *rows = json_array(), *n;
+    size_t i;
+    json_array_foreach(items, i, n)
+    {
+        const json_t *props = json_object_get(n, "properties");
+        char *rg = id_part(str_of(n, "id"), "resourceGroups");
+        char *prefixes = join_strings(
+            json_object_get(json_object_get(props, "addressSpace"), "addressPrefixes"));
+        struct buf subnets = {0};
+        size_t k;
+        json_t *s;
+        buf_append(&subnets, "", 0);
+        json_array_foreach(json_object_get(props, "subnets"), k, s)
+        {
+            buf_appendf(&subnets, "%s%s", subnets.len ? ", " : "", str_of(s, "name"));
+        }
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", str_of(n, "name"),
+                                        "resourceGroup", rg, "location", str_of(n, "location"),
+                                        "addressPrefixes", prefixes, "subnets", subnets.data,
+                                        "provisioningState", str_of(props, "provisioningState")));
+        free(rg);
+        free(prefixes);
+        buf_free(&subnets);
+    }
+    json_decref(items);
+    return rows;
+}
+
+json_t *cliview_subnets(const json_t *v)
+{
+    json_t *items = items_of(v), *rows = json_array(), *s;
+    size_t i;
+    json_array_foreach(items, i, s)
+    {
+        const json_t *props = json_object_get(s, "properties");
+        char *nsg = ref_name(json_object_get(props, "networkSecurityGroup"));
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:s, s:I, s:s}", "name", str_of(s, "name"), "addressPrefix",
+                            str_of(props, "addressPrefix"), "networkSecurityGroup", nsg,
+                            "ipConfigurations", count_of(props, "ipConfigurations"),
+                            "provisioningState", str_of(props, "provisioningState")));
+        free(nsg);
+    }
+    json_decref(items);
+    return rows;
+}
+
+json_t *cliview_nsgs(const json_t *v)
+{
+    json_t *items = items_of(v), *rows = json_array(), *n;
+    size_t i;
+    json_array_foreach(items, i, n)
+    {
+        const json_t *props = json_object_get(n, "properties");
+        char *rg = id_part(str_of(n, "id"), "resourceGroups");
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "name", str_of(n, "name"),
+                            "resourceGroup", rg, "location", str_of(n, "location"), "securityRules",
+                            count_of(props, "securityRules"), "subnets", count_of(props, "subnets"),
+                            "networkInterfaces", count_of(props, "networkInterfaces"),
+                            "provisioningState", str_of(props, "provisioningState")));
+        free(rg);
+    }
+    json_decref(items);
+    return rows;
+}
+
+json_t *cliview_rules(const json_t *v)
+{
+    static const char *const cols[CLIREQ_RULE_NLISTS] = {
+        "sourceAddressPrefixes", "sourcePortRanges", "destinationAddressPrefixes",
+        "destinationPortRanges"};
+    json_t *items = items_of(v), *rows = json_array(), *r;
+    size_t i;
+    json_array_foreach(items, i, r)
+    {
+        const json_t *props = json_object_get(r, "properties");
+        json_t *row =
+            json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", str_of(r, "name"), "priority",
+                      copy_of(props, "priority"), "direction", str_of(props, "direction"), "access",
+                      str_of(props, "access"), "protocol", str_of(props, "protocol"));
+        for (int k = 0; k < CLIREQ_RULE_NLISTS; k++) {
+            json_t *list = clireq_rule_list(props, k);
+            char *text = join_strings(list);
+            json_object_set_new(row, cols[k], json_string(text));
+            free(text);
+            json_decref(list);
+        }
+        json_array_append_new(rows, row);
+    }
+    json_decref(items);
+    return rows;
+}
+
+/* The primary IP configuration's address (the only one's, else the one with
+ * primary true); borrowed, "" when none. */
+static const char *nic_private_ip(const json_t *props)
+{
+    const json_t *configs = json_object_get(props, "ipConfigurations"), *c;
+    size_t i;
+    json_array_foreach((json_t *)configs, i, c)
+    {
+        const json_t *cp = json_object_get(c, "properties");
+        if (json_array_size(configs) == 1 || json_is_true(json_object_get(cp, "primary")))
+            return str_of(cp, "privateIPAddress");
+    }
+    return "";
+}
+
+/* properties.virtualFunction as a cell: its pciAddress, a string as it is,
+ * anything else as compact JSON; NULL when there is none. */
+static json_t *nic_vf(const json_t *props)
+{
+    const json_t *vf = json_object_get(props, "virtualFunction");
+    if (!vf || json_is_null(vf))
+        return NULL;
+    if (json_is_string(vf))
+        return json_incref((json_t *)vf);
+    const json_t *pci = json_object_get(vf, "pciAddress");
+    if (json_is_string(pci))
+        return json_incref((json_t *)pci);
+    char *text = json_dumps(vf, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_t *s = json_string(text ? text : "");
+    free(text);
+    return s;
+}
+
+json_t *cliview_nics(const json_t *v)
+{
+    json_t *items = items_of(v), *rows = json_array(), *n;
+    size_t i;
+    int any_vf = 0;
+    json_array_foreach(items, i, n)
+    {
+        json_t *vf = nic_vf(json_object_get(n, "properties"));
+        any_vf |= vf != NULL;
+        json_decref(vf);
+    }
+    json_array_foreach(items, i, n)
+    {
+        const json_t *props = json_object_get(n, "properties");
+        char *rg = id_part(str_of(n, "id"), "resourceGroups");
+        json_t *row =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "name", str_of(n, "name"), "resourceGroup",
+                      rg, "location", str_of(n, "location"), "privateIpAddress",
+                      nic_private_ip(props), "macAddress", str_of(props, "macAddress"),
+                      "acceleratedNetworking", copy_of(props, "enableAcceleratedNetworking"));
+        if (any_vf) {
+            json_t *vf = nic_vf(props);
+            json_object_set_new(row, "virtualFunction", vf ? vf : json_string(""));
+        }
+        json_object_set_new(row, "provisioningState",
+                            json_string(str_of(props, "provisioningState")));
+        json_array_append_new(rows, row);
+        free(rg);
     }
     json_decref(items);
     return rows;

@@ -29,6 +29,28 @@ json_t *cliview_registrations(const json_t *v);
  * AcceleratedNetworking (from capabilities). */
 json_t *cliview_skus(const json_t *v);
 
+/* Network resources (one resource or a list), the columns az shows or a
+ * person wants at a glance; ResourceGroup comes from the id.
+ * Virtual networks: Name, ResourceGroup, Location, AddressPrefixes,
+ * Subnets (their names), ProvisioningState. */
+json_t *cliview_vnets(const json_t *v);
+/* Subnets: Name, AddressPrefix, NetworkSecurityGroup (its name), IpConfigurations
+ * (how many NIC IP configurations use it), ProvisioningState. */
+json_t *cliview_subnets(const json_t *v);
+/* Network security groups: Name, ResourceGroup, Location, SecurityRules,
+ * Subnets, NetworkInterfaces (how many of each), ProvisioningState. */
+json_t *cliview_nsgs(const json_t *v);
+/* Security rules (their own and the default ones): Name, Priority,
+ * Direction, Access, Protocol, SourceAddressPrefixes, SourcePortRanges,
+ * DestinationAddressPrefixes, DestinationPortRanges (singular or plural
+ * member, joined with ", "). */
+json_t *cliview_rules(const json_t *v);
+/* Network interfaces: Name, ResourceGroup, Location, PrivateIpAddress (of the
+ * primary IP configuration), MacAddress, AcceleratedNetworking, VirtualFunction
+ * (only when some NIC has properties.virtualFunction, which VMs bring: its
+ * pciAddress, else the value as text), ProvisioningState. */
+json_t *cliview_nics(const json_t *v);
+
 /* The eligibility answer: one row per reason (Code, Target, AllowedValues
  * joined with ", ", Message), or when eligible one row that says so with what
  * was asked (Eligible, Location, VmSize, Image). */

@@ -10,7 +10,10 @@
  * an eligible and an ineligible combination (every reason listed), creates
  * and lists resource groups; then the output formats, the error display
  * (`ERROR: (Code) message` and the request id) with each exit code, the
- * catalogue, a rejection, disabling, revoking and deleting.
+ * catalogue; the network part (a VNet with a subnet, an NSG with an RDP rule,
+ * an accelerated NIC in West Europe, refused in East US and refused a change
+ * of Accelerated Networking, tables, updates, deletes); a rejection,
+ * disabling, revoking and deleting.
  *
  * The steps depend on each other and run in order. Every CLI run is a fork
  * and exec of the CLI with a clean environment, waited for with a timeout;
@@ -748,6 +751,268 @@ static void test_catalogue(void **state)
     run_free(&r);
 }
 
+/* The walkthrough's network, with the CLI alone: a group (the default one
+ * from now on), a VNet with a subnet, an NSG with a rule that lets RDP in for
+ * the Windows VM, an accelerated NIC in West Europe; the same NIC refused in
+ * East US, and refused a change of Accelerated Networking afterwards; the
+ * lists as tables; updates (If-Match); deleting everything. */
+static void test_network(void **state)
+{
+    (void)state;
+    struct run r;
+    char line[512];
+
+    CLI(&r, &g.user, "group", "create", "-n", "rg-net", "-l", "westeurope", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    /* No group yet: -g is needed. */
+    CLI(&r, &g.user, "network", "vnet", "show", "-n", "vnet1");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "ERROR: no resource group: pass --resource-group (-g) NAME");
+    run_free(&r);
+    /* Then the default group, as az's defaults.group. */
+    CLI(&r, &g.user, "account", "set", "--resource-group", "rg-net");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Default resource group 'rg-net' saved in ");
+    assert_string_equal(json_string_value(json_object_get(r.json, "resourceGroup")), "rg-net");
+    run_free(&r);
+    CLI(&r, &g.user, "account", "set", "--resource-group", "nope");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "ResourceGroupNotFound");
+    run_free(&r);
+    CLI(&r, &g.user, "account", "show", "--query", "resourceGroup", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "rg-net\n");
+    run_free(&r);
+
+    /* A virtual network with one subnet, in the group's location. */
+    CLI(&r, &g.user, "network", "vnet", "create", "-n", "vnet1", "--address-prefixes",
+        "10.0.0.0/16", "--subnet-name", "default", "--subnet-prefixes", "10.0.0.0/24");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "location")), "westeurope");
+    json_t *subnets = json_object_get(json_object_get(r.json, "properties"), "subnets");
+    assert_int_equal(json_array_size(subnets), 1);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "subnet", "list", "--vnet-name", "vnet1", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Name     AddressPrefix  NetworkSecurityGroup  IpConfigurations  "
+                   "ProvisioningState\n"
+                   "-------  -------------  --------------------  ----------------  "
+                   "-----------------\n"
+                   "default  10.0.0.0/24                          0                 Succeeded\n");
+    run_free(&r);
+
+    /* A network security group with a rule that lets RDP in. */
+    CLI(&r, &g.user, "network", "nsg", "create", "-n", "nsg1", "--query", "location", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "westeurope\n");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nsg", "rule", "create", "--nsg-name", "nsg1", "-n", "AllowRDP",
+        "--priority", "1000", "--protocol", "Tcp", "--destination-port-ranges", "3389");
+    EXPECT_RC(&r, 0);
+    json_t *props = json_object_get(r.json, "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "destinationPortRange")), "3389");
+    assert_string_equal(json_string_value(json_object_get(props, "access")), "Allow");
+    assert_string_equal(json_string_value(json_object_get(props, "direction")), "Inbound");
+    assert_string_equal(json_string_value(json_object_get(props, "sourceAddressPrefix")), "*");
+    run_free(&r);
+    /* The same priority and direction twice is the server's conflict. */
+    CLI(&r, &g.user, "network", "nsg", "rule", "create", "--nsg-name", "nsg1", "-n", "Other",
+        "--priority", "1000");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "SecurityRuleConflict");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nsg", "rule", "list", "--nsg-name", "nsg1", "--include-default",
+        "-o", "table");
+    EXPECT_RC(&r, 0);
+    static const char rules_header[] =
+        "Name                           Priority  Direction  Access  Protocol  "
+        "SourceAddressPrefixes  SourcePortRanges  DestinationAddressPrefixes  "
+        "DestinationPortRanges\n";
+    if (strncmp(r.out, rules_header, strlen(rules_header)) != 0)
+        fail_msg("the rules table does not start with\n%s--- but:\n%s", rules_header, r.out);
+    EXPECT_IN(&r, out,
+              "\nAllowRDP                       1000      Inbound    Allow   Tcp       *       "
+              "               *                 *                           3389\n");
+    EXPECT_IN(&r, out,
+              "\nDenyAllInBound                 65500     Inbound    Deny    *         *       "
+              "               *                 *                           *\n");
+    run_free(&r);
+
+    /* The accelerated NIC in West Europe: created. */
+    CLI(&r, &g.user, "network", "nic", "create", "-n", "nic1", "--vnet-name", "vnet1", "--subnet",
+        "default", "--nsg", "nsg1", "--accelerated-networking", "true");
+    EXPECT_RC(&r, 0);
+    props = json_object_get(r.json, "properties");
+    assert_true(json_is_true(json_object_get(props, "enableAcceleratedNetworking")));
+    assert_string_equal(json_string_value(json_object_get(r.json, "location")), "westeurope");
+    json_t *ipc = json_object_get(json_array_get(json_object_get(props, "ipConfigurations"), 0),
+                                  "properties");
+    assert_string_equal(json_string_value(json_object_get(ipc, "privateIPAddress")), "10.0.0.4");
+    char mac[32];
+    snprintf(mac, sizeof mac, "%s", json_string_value(json_object_get(props, "macAddress")));
+    assert_int_equal(strncmp(mac, "00-0D-3A-", 9), 0);
+    run_free(&r);
+
+    /* The same in East US, which does not offer it: refused with the
+     * location's code, exit 4. */
+    CLI(&r, &g.user, "network", "vnet", "create", "-n", "vnet-eus", "-l", "eastus",
+        "--address-prefixes", "10.1.0.0/16", "--subnet-name", "default", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nic", "create", "-n", "nic-eus", "-l", "eastus", "--vnet-name",
+        "vnet-eus", "--subnet", "default", "--accelerated-networking", "true");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "LocationIsNotPermittedToEnableAcceleratedNetworking");
+    EXPECT_IN(&r, err, "westeurope");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nic", "show", "-n", "nic-eus");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "ResourceNotFound");
+    run_free(&r);
+
+    /* Switching it off on the existing NIC: sent, refused, shown (exit 4). */
+    CLI(&r, &g.user, "network", "nic", "update", "-n", "nic1", "--accelerated-networking", "false");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "AcceleratedNetworkingCannotBeChangedOnExistingNic");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nic", "show", "-n", "nic1", "--query",
+        "properties.enableAcceleratedNetworking", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "true\n");
+    run_free(&r);
+    /* Other changes go through, with If-Match of the etag read. */
+    CLI(&r, &g.user, "--debug", "network", "nic", "update", "-n", "nic1", "--tags", "role=rdp",
+        "--query", "tags.role", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "rdp\n");
+    EXPECT_IN(&r, err, "If-Match: W/\"");
+    run_free(&r);
+
+    /* The lists, as tables. */
+    CLI(&r, &g.user, "network", "nic", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    snprintf(line, sizeof line,
+             "Name  ResourceGroup  Location    PrivateIpAddress  MacAddress         "
+             "AcceleratedNetworking  ProvisioningState\n"
+             "----  -------------  ----------  ----------------  -----------------  "
+             "---------------------  -----------------\n"
+             "nic1  rg-net         westeurope  10.0.0.4          %s  true                   "
+             "Succeeded\n",
+             mac);
+    EXPECT_OUT(&r, line);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Name      ResourceGroup  Location    AddressPrefixes  Subnets  "
+                   "ProvisioningState\n"
+                   "--------  -------------  ----------  ---------------  -------  "
+                   "-----------------\n"
+                   "vnet-eus  rg-net         eastus      10.1.0.0/16      default  Succeeded\n"
+                   "vnet1     rg-net         westeurope  10.0.0.0/16      default  Succeeded\n");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nsg", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Name  ResourceGroup  Location    SecurityRules  Subnets  NetworkInterfaces  "
+                   "ProvisioningState\n"
+                   "----  -------------  ----------  -------------  -------  -----------------  "
+                   "-----------------\n"
+                   "nsg1  rg-net         westeurope  1              0        1                  "
+                   "Succeeded\n");
+    run_free(&r);
+
+    /* Updates of what NICs use: the subnet gets the NSG, the VNet a second
+     * prefix, the rule a narrower source. */
+    CLI(&r, &g.user, "network", "vnet", "subnet", "update", "--vnet-name", "vnet1", "-n", "default",
+        "--nsg", "nsg1", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out,
+              "\ndefault  10.0.0.0/24    nsg1                  1                 "
+              "Succeeded\n");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "update", "-n", "vnet1", "--address-prefixes",
+        "10.0.0.0/16", "10.10.0.0/16", "--query", "properties.addressSpace.addressPrefixes", "-o",
+        "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "10.0.0.0/16\n10.10.0.0/16\n");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "show", "-n", "vnet1", "--query",
+        "properties.subnets[0].properties.networkSecurityGroup.id", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, "/networkSecurityGroups/nsg1\n"); /* the subnet kept its NSG */
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nsg", "rule", "update", "--nsg-name", "nsg1", "-n", "AllowRDP",
+        "--source-address-prefixes", "203.0.113.0/24", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, "\nAllowRDP  1000      Inbound    Allow   Tcp       203.0.113.0/24  ");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nsg", "update", "-n", "nsg1", "--tags", "env=test", "--query",
+        "properties.securityRules[].name", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "AllowRDP\n"); /* the rules stay */
+    run_free(&r);
+
+    /* Deleting: what is in use is refused, then everything goes. */
+    CLI(&r, &g.user, "network", "nsg", "delete", "-n", "nsg1");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InUseNetworkSecurityGroupCannotBeDeleted");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "subnet", "delete", "--vnet-name", "vnet1", "-n",
+        "default");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InUseSubnetCannotBeDeleted");
+    run_free(&r);
+    static const char *const deletes[][6] = {
+        {"nic", "delete", "-n", "nic1", NULL},
+        {"vnet", "subnet", "update", "--vnet-name", "vnet1", NULL},
+        {"nsg", "rule", "delete", "--nsg-name", "nsg1", NULL},
+        {"nsg", "delete", "-n", "nsg1", NULL},
+        {"vnet", "delete", "-n", "vnet1", NULL},
+        {"vnet", "delete", "-n", "vnet-eus", NULL},
+    };
+    for (size_t i = 0; i < sizeof deletes / sizeof deletes[0]; i++) {
+        const char *argv[16] = {"network"};
+        size_t n = 1;
+        for (size_t k = 0; deletes[i][k]; k++)
+            argv[n++] = deletes[i][k];
+        if (i == 1) { /* the subnet lets go of the NSG */
+            argv[n++] = "-n";
+            argv[n++] = "default";
+            argv[n++] = "--nsg";
+            argv[n++] = "";
+        } else if (i == 2) {
+            argv[n++] = "-n";
+            argv[n++] = "AllowRDP";
+        }
+        argv[n++] = "-o";
+        argv[n++] = "none";
+        argv[n] = NULL;
+        cli_exec(&r, &g.user, NULL, NULL, argv);
+        EXPECT_RC(&r, 0);
+        if (i != 1)
+            assert_string_equal(r.err, "");
+        run_free(&r);
+    }
+    CLI(&r, &g.user, "network", "nic", "delete", "-n", "nic1");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err,
+              "WARNING: there is no network interface 'nic1' in resource group "
+              "'rg-net': nothing was deleted");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nic", "list", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "delete", "-n", "rg-net");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "account", "set", "--resource-group", "");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Default resource group removed from ");
+    assert_true(json_is_null(json_object_get(r.json, "resourceGroup")));
+    run_free(&r);
+}
+
 /* A second subscription is rejected, then disabled; the feature definitions. */
 static void test_rejection_and_disabling(void **state)
 {
@@ -929,6 +1194,7 @@ int main(void)
         cmocka_unit_test(test_user_creates_resource_groups),
         cmocka_unit_test(test_errors_and_exit_codes),
         cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_network),
         cmocka_unit_test(test_rejection_and_disabling),
         cmocka_unit_test(test_unregister_delete_revoke),
     };

@@ -518,6 +518,14 @@ static void test_api_commands_exist(void **state)
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (!cli_table_command(&cli_table, want[i][0], want[i][1]))
             fail_msg("no command '%s %s'", want[i][0], want[i][1]);
+    /* The network commands, az's five verbs on each resource. */
+    static const char *const net[] = {"network vnet", "network vnet subnet", "network nsg",
+                                      "network nsg rule", "network nic"};
+    static const char *const net_verbs[] = {"create", "show", "list", "update", "delete"};
+    for (size_t k = 0; k < sizeof(net) / sizeof(net[0]); k++)
+        for (size_t v = 0; v < sizeof(net_verbs) / sizeof(net_verbs[0]); v++)
+            if (!cli_table_command(&cli_table, net[k], net_verbs[v]))
+                fail_msg("no command '%s %s'", net[k], net_verbs[v]);
     static const char *const kinds[] = {"location", "size", "image"};
     static const char *const verbs[] = {"set", "show", "list", "delete"};
     for (size_t k = 0; k < 3; k++)
@@ -528,19 +536,38 @@ static void test_api_commands_exist(void **state)
                 fail_msg("no command '%s %s'", group, verbs[v]);
         }
     /* Subscription-scoped commands take --subscription (with a default); admin
-     * ones, and account set which stores it, require it. */
+     * ones require it. account set stores it (or a resource group). */
     for (size_t i = 0; i < cli_table.ncommands; i++) {
         const struct cli_command *c = &cli_table.commands[i];
         for (size_t k = 0; c->flags && c->flags[k].name; k++) {
             const struct cli_flag *f = &c->flags[k];
             if (strcmp(f->name, "subscription") != 0)
                 continue;
-            int admin = strncmp(c->group, "admin", 5) == 0 ||
-                        (strcmp(c->group, "account") == 0 && strcmp(c->verb, "set") == 0);
+            int admin = strncmp(c->group, "admin", 5) == 0;
             if (admin != ((f->opts & CLI_REQUIRED) != 0))
                 fail_msg("'%s %s --subscription' should %sbe required", c->group, c->verb,
                          admin ? "" : "not ");
         }
+    }
+    /* Every network command works in a resource group: -g, never required (it
+     * has a default), next to --subscription. */
+    for (size_t i = 0; i < cli_table.ncommands; i++) {
+        const struct cli_command *c = &cli_table.commands[i];
+        if (strncmp(c->group, "network", 7) != 0)
+            continue;
+        int has_rg = 0, has_sub = 0;
+        for (size_t k = 0; c->flags && c->flags[k].name; k++) {
+            const struct cli_flag *f = &c->flags[k];
+            if (strcmp(f->name, "resource-group") == 0) {
+                has_rg = 1;
+                if (f->short_name != 'g' || (f->opts & CLI_REQUIRED))
+                    fail_msg("'%s %s --resource-group' should be -g and optional", c->group,
+                             c->verb);
+            }
+            has_sub |= strcmp(f->name, "subscription") == 0;
+        }
+        if (!has_rg || !has_sub)
+            fail_msg("'%s %s' lacks --resource-group or --subscription", c->group, c->verb);
     }
 }
 
@@ -603,6 +630,12 @@ static void test_help_at_every_level(void **state)
         {"admin", "feature", NULL},
         {"admin", "catalog", NULL},
         {"admin", "catalog", "image", NULL},
+        {"network", NULL},
+        {"network", "vnet", NULL},
+        {"network", "vnet", "subnet", NULL},
+        {"network", "nsg", NULL},
+        {"network", "nsg", "rule", NULL},
+        {"network", "nic", NULL},
     };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         const char *words[6] = {0};
@@ -625,6 +658,33 @@ static void test_help_at_every_level(void **state)
     free(err);
     assert_int_equal(RUN(&out, &err, "--help"), 0);
     assert_non_null(strstr(out, "also `check-eligibility` when the answer is \"not eligible\""));
+    free(out);
+    free(err);
+
+    /* The network commands' help: the defaults, and the create-time-only rule. */
+    assert_int_equal(RUN(&out, &err, "network", "--help"), 0);
+    assert_non_null(strstr(out, "Subgroups:"));
+    assert_non_null(strstr(out, "accelnet network nsg rule create --nsg-name nsg1 -n AllowRDP"));
+    assert_non_null(strstr(out, "--accelerated-networking true"));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "network", "nic", "create", "-h"), 0);
+    assert_non_null(strstr(out, "--resource-group -g NAME "));
+    assert_non_null(strstr(out, "ACCELNET_RESOURCE_GROUP"));
+    assert_non_null(strstr(out, "Default: the\n"));
+    assert_non_null(strstr(out, "--accelerated-networking BOOL"));
+    assert_non_null(strstr(out, "Allowed values: true, false."));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "network", "nic", "update", "--help"), 0);
+    assert_non_null(strstr(out, "AcceleratedNetworkingCannotBeChangedOnExistingNic"));
+    assert_non_null(strstr(out, "If-Match"));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "network", "nsg", "rule", "create", "--help"), 0);
+    assert_non_null(strstr(out, "--priority N [Required]"));
+    assert_non_null(strstr(out, "Default: Inbound."));
+    assert_non_null(strstr(out, "Default: 80."));
     free(out);
     free(err);
 
@@ -669,6 +729,26 @@ static void test_usage_errors_exit_2_with_help(void **state)
 
     assert_int_equal(RUN(&out, &err, "admin", "token", "show", "--id", "x", "-o", "xml"), 2);
     assert_non_null(strstr(err, "--output: invalid choice: 'xml'"));
+    free(out);
+    free(err);
+
+    /* Network commands: a priority out of range, a choice not offered. */
+    assert_int_equal(RUN(&out, &err, "network", "nsg", "rule", "create", "-g", "rg1", "--nsg-name",
+                         "nsg1", "-n", "r", "--priority", "50"),
+                     2);
+    assert_non_null(strstr(err, "--priority"));
+    assert_non_null(strstr(err, "accelnet network nsg rule create : "));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "network", "nic", "update", "-g", "rg1", "-n", "nic1",
+                         "--accelerated-networking", "yes"),
+                     2);
+    assert_non_null(strstr(err, "invalid choice: 'yes'"));
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "network", "vnet", "subnet", "create", "-g", "rg1", "-n", "s"),
+                     2);
+    assert_non_null(strstr(err, "the following arguments are required: --vnet-name"));
     free(out);
     free(err);
 

@@ -1,5 +1,5 @@
 /* Unit tests for cli/config.h (the settings file and precedence), and for
- * login / logout / account show run through cli_run against a temporary
+ * login / logout / account show|set run through cli_run against a temporary
  * XDG_CONFIG_HOME (login --no-verify: no service is contacted). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,6 +43,7 @@ static int setup_tmp(void **state)
     unsetenv("ACCELNET_TOKEN");
     unsetenv("ACCELNET_CA_FILE");
     unsetenv("ACCELNET_SUBSCRIPTION");
+    unsetenv("ACCELNET_RESOURCE_GROUP");
     return 0;
 }
 
@@ -55,6 +56,7 @@ static int teardown_tmp(void **state)
     unsetenv("ACCELNET_TOKEN");
     unsetenv("ACCELNET_CA_FILE");
     unsetenv("ACCELNET_SUBSCRIPTION");
+    unsetenv("ACCELNET_RESOURCE_GROUP");
     return 0;
 }
 
@@ -537,6 +539,87 @@ static void test_default_subscription(void **state)
     free(cfg);
 }
 
+/* The default resource group: account set stores it (az's defaults.group),
+ * the environment and -g win over it, "" and a new login forget it. */
+static void test_default_resource_group(void **state)
+{
+    (void)state;
+    char *out, *err, *text;
+    char *cfg = path_in_tmp("accelnet/config");
+    assert_int_equal(RUN(&out, &err, "login", "--url", "https://127.0.0.1:8443", "--token", "acn_U",
+                         "--subscription", SUB_A, "--no-verify", "-o", "none"),
+                     0);
+    free(out);
+    free(err);
+    /* Nothing to set: a usage error. */
+    assert_int_equal(RUN(&out, &err, "account", "set", "--no-verify"), 2);
+    assert_non_null(strstr(err, "give at least one of --subscription, --resource-group"));
+    free(out);
+    free(err);
+
+    assert_int_equal(RUN(&out, &err, "account", "set", "-g", "rg1", "--no-verify", "--query",
+                         "resourceGroup", "-o", "tsv"),
+                     0);
+    assert_string_equal(out, "rg1\n");
+    assert_non_null(strstr(err, "Default resource group 'rg1' saved in "));
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_non_null(strstr(text, "resource_group=rg1\n"));
+    assert_non_null(strstr(text, "subscription=" SUB_A "\n")); /* the rest stays */
+    free(text);
+    /* Both at once. */
+    assert_int_equal(RUN(&out, &err, "account", "set", "--subscription", SUB_B, "-g", "rg2",
+                         "--no-verify", "-o", "none"),
+                     0);
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_non_null(strstr(text, "resource_group=rg2\n"));
+    assert_non_null(strstr(text, "subscription=" SUB_B "\n"));
+    free(text);
+
+    /* The environment wins over the file, and account set says so. */
+    setenv("ACCELNET_RESOURCE_GROUP", "fromenv", 1);
+    assert_int_equal(RUN(&out, &err, "account", "show", "--query", "resourceGroup", "-o", "tsv"),
+                     0);
+    assert_string_equal(out, "fromenv\n");
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "account", "set", "-g", "rg3", "--no-verify", "--query",
+                         "resourceGroup", "-o", "tsv"),
+                     0);
+    assert_string_equal(out, "fromenv\n");
+    assert_non_null(strstr(err, "WARNING: ACCELNET_RESOURCE_GROUP is set in the environment"));
+    free(out);
+    free(err);
+    unsetenv("ACCELNET_RESOURCE_GROUP");
+
+    /* "" forgets it. */
+    assert_int_equal(RUN(&out, &err, "account", "set", "-g", "", "--no-verify", "-o", "none"), 0);
+    assert_non_null(strstr(err, "Default resource group removed from "));
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_null(strstr(text, "resource_group"));
+    free(text);
+    /* A new login forgets it too: it belonged to the old identity. */
+    assert_int_equal(RUN(&out, &err, "account", "set", "-g", "rg4", "--no-verify", "-o", "none"),
+                     0);
+    free(out);
+    free(err);
+    assert_int_equal(RUN(&out, &err, "login", "--url", "https://127.0.0.1:8443", "--token", "acn_V",
+                         "--subscription", SUB_A, "--no-verify", "--query", "resourceGroup"),
+                     0);
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+    text = slurp(cfg);
+    assert_null(strstr(text, "resource_group"));
+    free(text);
+    free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +632,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_rejects_bad_values, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_broken_config_file, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_default_subscription, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_default_resource_group, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,11 @@ static const char *header(struct MHD_Connection *c, const char *name)
 #define SUB_PAGED    "a0000000-0000-4000-8000-00000000000a"
 #define SUB_LOOP     "b0000000-0000-4000-8000-00000000000b"
 #define SUB_ELIGIBLE "c0000000-0000-4000-8000-00000000000c"
+/* SUB_NET has resource group rg1 (in northeurope) and, in it, NIC nic1 (etag
+ * W/"1") and NIC stale, whose PUT always fails its If-Match (412); its other
+ * requests are echoed. */
+#define SUB_NET "d1000000-0000-4000-8000-0000000000d1"
+#define NET_RG1 "/subscriptions/" SUB_NET "/resourceGroups/rg1/providers/Microsoft.Network"
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value)
@@ -278,7 +283,37 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *url, const c
                      "entry.\",\"target\":null,\"details\":[]}}",
                      "ResourceNotFound");
     }
+    if (strncmp(url, "/subscriptions/" SUB_NET, strlen("/subscriptions/" SUB_NET)) == 0) {
+        if (strcmp(method, "GET") == 0 &&
+            strcmp(url, "/subscriptions/" SUB_NET "/resourcegroups/rg1") == 0)
+            return reply(c, 200, json,
+                         "{\"name\":\"rg1\",\"location\":\"northeurope\",\"properties\":"
+                         "{\"provisioningState\":\"Succeeded\"}}",
+                         NULL);
+        if (strcmp(method, "GET") == 0 &&
+            strncmp(url, "/subscriptions/" SUB_NET "/resourcegroups/",
+                    strlen("/subscriptions/" SUB_NET "/resourcegroups/")) == 0)
+            return reply(c, 404, json,
+                         "{\"error\":{\"code\":\"ResourceGroupNotFound\",\"message\":"
+                         "\"Resource group could not be found.\",\"target\":null,\"details\":[]}}",
+                         "ResourceGroupNotFound");
+        if (strcmp(method, "GET") == 0 && (strcmp(url, NET_RG1 "/networkInterfaces/nic1") == 0 ||
+                                           strcmp(url, NET_RG1 "/networkInterfaces/stale") == 0))
+            return reply(c, 200, json,
+                         "{\"name\":\"nic1\",\"location\":\"westeurope\",\"tags\":{},"
+                         "\"etag\":\"W/\\\"1\\\"\",\"properties\":{"
+                         "\"enableAcceleratedNetworking\":true,\"enableIPForwarding\":false,"
+                         "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":"
+                         "{\"privateIPAddress\":\"10.0.0.4\"}}]}}",
+                         NULL);
+        if (strcmp(method, "PUT") == 0 && strcmp(url, NET_RG1 "/networkInterfaces/stale") == 0)
+            return reply(c, 412, json,
+                         "{\"error\":{\"code\":\"PreconditionFailed\",\"message\":\"The "
+                         "resource has changed.\",\"target\":\"If-Match\",\"details\":[]}}",
+                         "PreconditionFailed");
+    }
     if (strcmp(url, "/echo") == 0 || strncmp(url, "/admin/", 7) == 0 ||
+        strncmp(url, "/subscriptions/" SUB_NET, strlen("/subscriptions/" SUB_NET)) == 0 ||
         strncmp(url, "/subscriptions/" SUB_ECHO, strlen("/subscriptions/" SUB_ECHO)) == 0) {
         if (strcmp(method, "DELETE") == 0 && strstr(url, "missing"))
             return reply(c, 204, json, "", NULL);
@@ -296,6 +331,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *url, const c
         json_object_set_new(o, "contentType", v ? json_string(v) : json_null());
         v = header(c, "X-Extra");
         json_object_set_new(o, "extra", v ? json_string(v) : json_null());
+        v = header(c, "If-Match");
+        json_object_set_new(o, "ifMatch", v ? json_string(v) : json_null());
         json_object_set_new(o, "body", json_string(body));
         json_object_set_new(o, "token", json_string("acn_RESPONSE_SECRET"));
         json_t *q = json_object();
@@ -952,6 +989,139 @@ static void test_admin_requests(void **state)
     json_decref(a);
 }
 
+static void test_network_requests(void **state)
+{
+    (void)state;
+    char *out, *err;
+    setenv("ACCELNET_SUBSCRIPTION", SUB_NET, 1);
+    unsetenv("ACCELNET_RESOURCE_GROUP");
+
+    /* No resource group anywhere: a usage error before anything is sent. */
+    out = RUN_RC(2, &err, "network", "nsg", "show", "-n", "nsg1");
+    assert_non_null(strstr(err, "ERROR: no resource group: pass --resource-group (-g) NAME"));
+    assert_non_null(strstr(err, "accelnet network nsg show : "));
+    free(out);
+    free(err);
+    /* ... except for the lists, which then cover the subscription. */
+    json_t *a = RUN_JSON("network", "vnet", "list", "--query", "value[0]");
+    assert_string_equal(str(a, "path"),
+                        "/subscriptions/" SUB_NET "/providers/Microsoft.Network/virtualNetworks");
+    json_decref(a);
+
+    /* The group from the environment, -g over it. */
+    setenv("ACCELNET_RESOURCE_GROUP", "envgroup", 1);
+    a = RUN_JSON("network", "nic", "list", "--query", "value[0]");
+    assert_string_equal(str(a, "path"), "/subscriptions/" SUB_NET
+                                        "/resourceGroups/envgroup/providers/Microsoft.Network/"
+                                        "networkInterfaces");
+    json_decref(a);
+    a = RUN_JSON("network", "vnet", "show", "-g", "rg1", "-n", "vnet1");
+    assert_string_equal(str(a, "path"), NET_RG1 "/virtualNetworks/vnet1");
+    json_decref(a);
+    unsetenv("ACCELNET_RESOURCE_GROUP");
+
+    /* create without --location: the group's (northeurope), as in az. */
+    a = RUN_JSON("network", "nic", "create", "-g", "rg1", "-n", "nic9", "--vnet-name", "vnet1",
+                 "--subnet", "default", "--nsg", "nsg1", "--accelerated-networking", "true");
+    assert_string_equal(str(a, "method"), "PUT");
+    assert_string_equal(str(a, "path"), NET_RG1 "/networkInterfaces/nic9");
+    json_t *b = echo_body(a);
+    expect_json_text(b, "{\"location\":\"northeurope\",\"tags\":{},\"properties\":{"
+                        "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":{"
+                        "\"subnet\":{\"id\":\"" NET_RG1 "/virtualNetworks/vnet1/subnets/default\"},"
+                        "\"privateIPAllocationMethod\":\"Dynamic\"}}],\"networkSecurityGroup\":"
+                        "{\"id\":\"" NET_RG1 "/networkSecurityGroups/nsg1\"},"
+                        "\"enableAcceleratedNetworking\":true}}");
+    json_decref(b);
+    json_decref(a);
+    /* A subnet name needs its virtual network: nothing is sent. */
+    out = RUN_RC(2, &err, "network", "nic", "create", "-g", "rg1", "-n", "nic9", "--subnet",
+                 "default", "-l", "westeurope");
+    assert_non_null(strstr(err, "give its virtual network with --vnet-name"));
+    free(out);
+    free(err);
+    /* A group that does not exist: its 404 (exit 3). */
+    out = RUN_RC(3, &err, "network", "nsg", "create", "-g", "nogroup", "-n", "nsg1");
+    assert_non_null(strstr(err, "ERROR: (ResourceGroupNotFound) "));
+    free(out);
+    free(err);
+
+    /* update: read, change, PUT with If-Match of the etag read. The change of
+     * Accelerated Networking is sent (the server decides). */
+    a = RUN_JSON("network", "nic", "update", "-g", "rg1", "-n", "nic1", "--accelerated-networking",
+                 "false", "--tags", "env=test");
+    assert_string_equal(str(a, "method"), "PUT");
+    assert_string_equal(str(a, "ifMatch"), "W/\"1\"");
+    b = echo_body(a);
+    expect_json_text(b, "{\"name\":\"nic1\",\"location\":\"westeurope\",\"tags\":{\"env\":"
+                        "\"test\"},\"etag\":\"W/\\\"1\\\"\",\"properties\":{"
+                        "\"enableAcceleratedNetworking\":false,\"enableIPForwarding\":false,"
+                        "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":"
+                        "{\"privateIPAddress\":\"10.0.0.4\"}}]}}");
+    json_decref(b);
+    json_decref(a);
+    /* Changed in between: the 412 is shown, exit 4. */
+    out = RUN_RC(4, &err, "network", "nic", "update", "-g", "rg1", "-n", "stale", "--ip-forwarding",
+                 "true");
+    assert_non_null(strstr(err, "ERROR: (PreconditionFailed) The resource has changed."));
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+    /* Nothing to change: a usage error, nothing sent. */
+    out = RUN_RC(2, &err, "network", "nic", "update", "-g", "rg1", "-n", "nic1");
+    assert_non_null(strstr(err, "nothing to change: give at least one of --accelerated-networking, "
+                                "--ip-forwarding, --nsg, --tags"));
+    free(out);
+    free(err);
+    /* A resource without an etag is not written blind. */
+    out = RUN_RC(1, &err, "network", "nsg", "update", "-g", "rg1", "-n", "x", "--tags", "a=b");
+    assert_non_null(strstr(err, "has no etag; it cannot be updated safely"));
+    free(out);
+    free(err);
+
+    /* rule list --include-default: the group's rules, then the default ones. */
+    a = RUN_JSON("network", "nsg", "rule", "list", "-g", "rg1", "--nsg-name", "nsg1",
+                 "--include-default", "--query", "value[].path");
+    expect_json_text(a, "[\"" NET_RG1 "/networkSecurityGroups/nsg1/securityRules\",\"" NET_RG1
+                        "/networkSecurityGroups/nsg1/defaultSecurityRules\"]");
+    json_decref(a);
+    /* A rule: az's defaults, the plural member for several values. */
+    a = RUN_JSON("network", "nsg", "rule", "create", "-g", "rg1", "--nsg-name", "nsg1", "-n",
+                 "AllowRDP", "--priority", "1000", "--protocol", "tcp", "--destination-port-ranges",
+                 "3389", "3390");
+    assert_string_equal(str(a, "path"),
+                        NET_RG1 "/networkSecurityGroups/nsg1/securityRules/AllowRDP");
+    b = echo_body(a);
+    expect_json_text(b, "{\"properties\":{\"priority\":1000,\"protocol\":\"Tcp\",\"access\":"
+                        "\"Allow\",\"direction\":\"Inbound\",\"sourceAddressPrefix\":\"*\","
+                        "\"sourcePortRange\":\"*\",\"destinationAddressPrefix\":\"*\","
+                        "\"destinationPortRanges\":[\"3389\",\"3390\"]}}");
+    json_decref(b);
+    json_decref(a);
+    /* A VNet with its subnet; a subnet's one prefix. */
+    a = RUN_JSON("network", "vnet", "create", "-g", "rg1", "-n", "vnet1", "-l", "westeurope",
+                 "--subnet-name", "default");
+    b = echo_body(a);
+    expect_json_text(b, "{\"location\":\"westeurope\",\"tags\":{},\"properties\":{"
+                        "\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\"]},\"subnets\":["
+                        "{\"name\":\"default\",\"properties\":{\"addressPrefix\":"
+                        "\"10.0.0.0/24\"}}]}}");
+    json_decref(b);
+    json_decref(a);
+    out = RUN_RC(2, &err, "network", "vnet", "subnet", "create", "-g", "rg1", "--vnet-name",
+                 "vnet1", "-n", "s", "--address-prefixes", "10.0.1.0/24", "10.0.2.0/24");
+    assert_non_null(strstr(err, "a subnet has one address prefix here, not 2"));
+    free(out);
+    free(err);
+    /* delete: 204 names what was not there. */
+    out = RUN_RC(0, &err, "network", "nic", "delete", "-g", "rg1", "-n", "missing");
+    assert_non_null(strstr(err, "WARNING: there is no network interface 'missing' in resource "
+                                "group 'rg1': nothing was deleted"));
+    free(out);
+    free(err);
+    unsetenv("ACCELNET_SUBSCRIPTION");
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -974,6 +1144,7 @@ int main(void)
         cmocka_unit_test(test_subscription_scoped_requests),
         cmocka_unit_test(test_check_eligibility),
         cmocka_unit_test(test_admin_requests),
+        cmocka_unit_test(test_network_requests),
     };
     int failed = cmocka_run_group_tests_name("clihttp helpers", pure, NULL, NULL);
     failed +=

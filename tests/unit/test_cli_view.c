@@ -1,5 +1,6 @@
 /* Unit tests for cli/view.h: the table views of the new shapes (resource
- * groups, feature registrations, SKUs, VM sizes, the eligibility answer),
+ * groups, feature registrations, SKUs, VM sizes, the eligibility answer,
+ * virtual networks, subnets, NSGs, security rules, NICs),
  * each checked as rows and as the table cliout_table prints. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,13 +225,161 @@ static void test_eligibility(void **state)
     json_decref(no);
 }
 
+/* --- network resources ----------------------------------------------------------- */
+
+#define V_NET "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network"
+
+static void test_vnets_and_subnets(void **state)
+{
+    (void)state;
+    json_t *in = parse(
+        "{\"value\":[{\"id\":\"" V_NET "/virtualNetworks/vnet1\",\"name\":\"vnet1\",\"location\":"
+        "\"westeurope\",\"tags\":{},\"properties\":{\"provisioningState\":\"Succeeded\","
+        "\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\",\"10.10.0.0/16\"]},\"subnets\":["
+        "{\"name\":\"default\",\"properties\":{\"provisioningState\":\"Succeeded\","
+        "\"addressPrefix\":\"10.0.0.0/24\",\"ipConfigurations\":[{\"id\":\"a\"},{\"id\":\"b\"}],"
+        "\"networkSecurityGroup\":{\"id\":\"" V_NET "/networkSecurityGroups/nsg1\"}}},"
+        "{\"name\":\"be\",\"properties\":{\"provisioningState\":\"Succeeded\",\"addressPrefix\":"
+        "\"10.0.1.0/24\",\"ipConfigurations\":[]}}]}},"
+        "{\"id\":\"/subscriptions/s/resourcegroups/Other/providers/Microsoft.Network/"
+        "virtualNetworks/v2\",\"name\":\"v2\",\"location\":\"eastus\",\"properties\":{"
+        "\"provisioningState\":\"Succeeded\",\"addressSpace\":{\"addressPrefixes\":["
+        "\"10.5.0.0/16\"]},\"subnets\":[]}}]}");
+    json_t *rows = cliview_vnets(in);
+    expect_json(rows, "[{\"name\":\"vnet1\",\"resourceGroup\":\"rg1\",\"location\":\"westeurope\","
+                      "\"addressPrefixes\":\"10.0.0.0/16, 10.10.0.0/16\",\"subnets\":\"default, "
+                      "be\",\"provisioningState\":\"Succeeded\"},{\"name\":\"v2\","
+                      "\"resourceGroup\":\"Other\",\"location\":\"eastus\",\"addressPrefixes\":"
+                      "\"10.5.0.0/16\",\"subnets\":\"\",\"provisioningState\":\"Succeeded\"}]");
+    expect_table(rows, "Name   ResourceGroup  Location    AddressPrefixes            Subnets      "
+                       "ProvisioningState\n"
+                       "-----  -------------  ----------  -------------------------  -----------  "
+                       "-----------------\n"
+                       "vnet1  rg1            westeurope  10.0.0.0/16, 10.10.0.0/16  default, be  "
+                       "Succeeded\n"
+                       "v2     Other          eastus      10.5.0.0/16                             "
+                       "Succeeded\n");
+    json_decref(rows);
+
+    /* The subnets of vnet1: the NSG by name, how many IP configurations. */
+    json_t *subnets = json_object_get(
+        json_object_get(json_array_get(json_object_get(in, "value"), 0), "properties"), "subnets");
+    rows = cliview_subnets(subnets);
+    expect_table(rows, "Name     AddressPrefix  NetworkSecurityGroup  IpConfigurations  "
+                       "ProvisioningState\n"
+                       "-------  -------------  --------------------  ----------------  "
+                       "-----------------\n"
+                       "default  10.0.0.0/24    nsg1                  2                 "
+                       "Succeeded\n"
+                       "be       10.0.1.0/24                          0                 "
+                       "Succeeded\n");
+    json_decref(rows);
+    json_decref(in);
+}
+
+static void test_nsgs_and_rules(void **state)
+{
+    (void)state;
+    json_t *in = parse(
+        "{\"id\":\"" V_NET "/networkSecurityGroups/nsg1\",\"name\":\"nsg1\",\"location\":"
+        "\"westeurope\",\"properties\":{\"provisioningState\":\"Succeeded\",\"securityRules\":["
+        "{\"name\":\"AllowRDP\",\"properties\":{\"protocol\":\"Tcp\",\"sourcePortRange\":\"*\","
+        "\"sourcePortRanges\":[],\"destinationPortRange\":\"3389\",\"destinationPortRanges\":[],"
+        "\"sourceAddressPrefix\":\"*\",\"sourceAddressPrefixes\":[],\"destinationAddressPrefix\":"
+        "\"*\",\"destinationAddressPrefixes\":[],\"access\":\"Allow\",\"priority\":1000,"
+        "\"direction\":\"Inbound\"}},"
+        "{\"name\":\"AllowWeb\",\"properties\":{\"protocol\":\"Tcp\",\"sourcePortRange\":\"*\","
+        "\"destinationPortRanges\":[\"80\",\"443\"],\"sourceAddressPrefixes\":[\"10.1.0.0/16\","
+        "\"10.2.0.0/16\"],\"destinationAddressPrefix\":\"*\",\"access\":\"Deny\",\"priority\":300,"
+        "\"direction\":\"Outbound\"}}],\"defaultSecurityRules\":[],\"networkInterfaces\":[{\"id\":"
+        "\"n\"}],\"subnets\":[]}}");
+    json_t *rows = cliview_nsgs(in);
+    expect_table(rows,
+                 "Name  ResourceGroup  Location    SecurityRules  Subnets  NetworkInterfaces  "
+                 "ProvisioningState\n"
+                 "----  -------------  ----------  -------------  -------  -----------------  "
+                 "-----------------\n"
+                 "nsg1  rg1            westeurope  2              0        1                  "
+                 "Succeeded\n");
+    json_decref(rows);
+    rows = cliview_rules(json_object_get(json_object_get(in, "properties"), "securityRules"));
+    expect_json(json_array_get(rows, 1),
+                "{\"name\":\"AllowWeb\",\"priority\":300,\"direction\":\"Outbound\",\"access\":"
+                "\"Deny\",\"protocol\":\"Tcp\",\"sourceAddressPrefixes\":\"10.1.0.0/16, "
+                "10.2.0.0/16\",\"sourcePortRanges\":\"*\",\"destinationAddressPrefixes\":\"*\","
+                "\"destinationPortRanges\":\"80, 443\"}");
+    expect_table(rows, "Name      Priority  Direction  Access  Protocol  SourceAddressPrefixes     "
+                       "SourcePortRanges  DestinationAddressPrefixes  DestinationPortRanges\n"
+                       "--------  --------  ---------  ------  --------  ------------------------  "
+                       "----------------  --------------------------  ---------------------\n"
+                       "AllowRDP  1000      Inbound    Allow   Tcp       *                         "
+                       "*                 *                           3389\n"
+                       "AllowWeb  300       Outbound   Deny    Tcp       10.1.0.0/16, 10.2.0.0/16  "
+                       "*                 *                           80, 443\n");
+    json_decref(rows);
+    json_decref(in);
+}
+
+static void test_nics(void **state)
+{
+    (void)state;
+    static const char nic1[] =
+        "{\"id\":\"" V_NET "/networkInterfaces/nic1\",\"name\":\"nic1\",\"location\":"
+        "\"westeurope\",\"properties\":{\"provisioningState\":\"Succeeded\",\"macAddress\":"
+        "\"00-0D-3A-00-00-01\",\"enableAcceleratedNetworking\":true,\"ipConfigurations\":["
+        "{\"name\":\"ipconfig1\",\"properties\":{\"privateIPAddress\":\"10.0.0.4\"}}]}}";
+    static const char nic2[] =
+        "{\"id\":\"" V_NET "/networkInterfaces/nic2\",\"name\":\"nic2\",\"location\":"
+        "\"westeurope\",\"properties\":{\"provisioningState\":\"Succeeded\",\"macAddress\":"
+        "\"00-0D-3A-00-00-02\",\"enableAcceleratedNetworking\":false,\"ipConfigurations\":["
+        "{\"name\":\"a\",\"properties\":{\"privateIPAddress\":\"10.0.0.5\",\"primary\":false}},"
+        "{\"name\":\"b\",\"properties\":{\"privateIPAddress\":\"10.0.0.6\",\"primary\":true}}]}}";
+    char *text = NULL;
+    if (asprintf(&text, "{\"value\":[%s,%s]}", nic1, nic2) < 0)
+        fail_msg("out of memory");
+    json_t *in = parse(text);
+    free(text);
+    json_t *rows = cliview_nics(in);
+    /* No VF anywhere: no column for it; the primary configuration's address. */
+    expect_table(rows, "Name  ResourceGroup  Location    PrivateIpAddress  MacAddress         "
+                       "AcceleratedNetworking  ProvisioningState\n"
+                       "----  -------------  ----------  ----------------  -----------------  "
+                       "---------------------  -----------------\n"
+                       "nic1  rg1            westeurope  10.0.0.4          00-0D-3A-00-00-01  "
+                       "true                   Succeeded\n"
+                       "nic2  rg1            westeurope  10.0.0.6          00-0D-3A-00-00-02  "
+                       "false                  Succeeded\n");
+    json_decref(rows);
+    /* Once a VM gives nic1 a virtual function, the column appears. */
+    json_object_set_new(
+        json_object_get(json_array_get(json_object_get(in, "value"), 0), "properties"),
+        "virtualFunction", json_pack("{s:s, s:i}", "pciAddress", "0000:03:00.2", "vfIndex", 1));
+    rows = cliview_nics(in);
+    expect_json(json_array_get(rows, 0),
+                "{\"name\":\"nic1\",\"resourceGroup\":\"rg1\",\"location\":\"westeurope\","
+                "\"privateIpAddress\":\"10.0.0.4\",\"macAddress\":\"00-0D-3A-00-00-01\","
+                "\"acceleratedNetworking\":true,\"virtualFunction\":\"0000:03:00.2\","
+                "\"provisioningState\":\"Succeeded\"}");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(rows, 1), "virtualFunction")), "");
+    json_decref(rows);
+    json_decref(in);
+    /* One NIC (nic show) is one row. */
+    in = parse(nic1);
+    rows = cliview_nics(in);
+    assert_int_equal(json_array_size(rows), 1);
+    json_decref(rows);
+    json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_groups),        cmocka_unit_test(test_features),
-        cmocka_unit_test(test_registrations), cmocka_unit_test(test_subscriptions),
-        cmocka_unit_test(test_skus),          cmocka_unit_test(test_vm_sizes),
-        cmocka_unit_test(test_eligibility),
+        cmocka_unit_test(test_groups),         cmocka_unit_test(test_features),
+        cmocka_unit_test(test_registrations),  cmocka_unit_test(test_subscriptions),
+        cmocka_unit_test(test_skus),           cmocka_unit_test(test_vm_sizes),
+        cmocka_unit_test(test_eligibility),    cmocka_unit_test(test_vnets_and_subnets),
+        cmocka_unit_test(test_nsgs_and_rules), cmocka_unit_test(test_nics),
     };
     return cmocka_run_group_tests_name("cli/view", tests, NULL, NULL);
 }

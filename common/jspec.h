@@ -19,12 +19,15 @@
 #include "common/error.h"
 
 enum jspec_type {
+    /* First, so that an array spec that names no .item_type accepts any
+     * element (a read-only member sent back from a GET, say), rather than
+     * silently requiring strings. */
+    JSPEC_T_ANY,    /* json_t * (borrowed) */
     JSPEC_T_STRING, /* const char * */
     JSPEC_T_INT,    /* long long; has_value set in *flag if given */
     JSPEC_T_BOOL,   /* int (0/1) */
     JSPEC_T_OBJECT, /* json_t * (borrowed); nested .fields validated into the same dest */
-    JSPEC_T_ARRAY,  /* json_t * (borrowed); each element checked against .items */
-    JSPEC_T_ANY,    /* json_t * (borrowed) */
+    JSPEC_T_ARRAY,  /* json_t * (borrowed); each element checked against .item_type */
 };
 
 enum { JSPEC_REQUIRED = 1, JSPEC_NULLABLE = 2 };

@@ -661,6 +661,25 @@ static void test_validate_only_offsets(void **state)
     err_clear(&e);
 }
 
+/* An array spec that names no element type takes any elements: read-only
+ * members of a GET body (arrays of objects) sent back must pass. */
+static void test_array_default_item_type_is_any(void **state)
+{
+    static const struct jspec spec[] = {
+        {.name = "ipConfigurations",
+         .type = JSPEC_T_ARRAY,
+         .offset = JSPEC__NONE,
+         .present_offset = JSPEC__NONE},
+        JSPEC_END,
+    };
+    struct err e = {0};
+    (void)state;
+    json_t *j = parse("{\"ipConfigurations\":[{\"id\":\"/x\"},\"s\",1,null]}");
+    assert_int_equal(jspec_parse(j, spec, NULL, "", JSPEC_STRICT, &e), 0);
+    json_decref(j);
+    err_clear(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_path_prefix),
         cmocka_unit_test(test_appends_to_existing_details),
         cmocka_unit_test(test_validate_only_offsets),
+        cmocka_unit_test(test_array_default_item_type_is_any),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

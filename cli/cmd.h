@@ -216,6 +216,12 @@ int cli_token_create(struct cli_ctx *c);
 int cli_token_list(struct cli_ctx *c);
 int cli_token_show(struct cli_ctx *c);
 int cli_token_revoke(struct cli_ctx *c);
+/* cmd_host.c */
+int cli_host_list(struct cli_ctx *c);
+int cli_host_show(struct cli_ctx *c);
+int cli_host_drain(struct cli_ctx *c);
+int cli_host_enable(struct cli_ctx *c);
+int cli_host_disable(struct cli_ctx *c);
 /* cmd_health.c */
 int cli_health(struct cli_ctx *c);
 /* cmd_rest.c */

@@ -60,6 +60,12 @@ static const char *const os_types[] = {"Windows", "Linux", NULL};
         .choices = booleans, .help = "Whether Accelerated Networking is offered " what "." \
     }
 
+#define FLAG_HOST_NAME                                                                      \
+    {                                                                                       \
+        .name = "name", .short_name = 'n', .opts = CLI_REQUIRED, .metavar = "NAME",         \
+        .help = "The host's name, as its agent registered it (`accelnet admin host list`)." \
+    }
+
 static const char *const rule_directions[] = {"Inbound", "Outbound", NULL};
 static const char *const rule_accesses[] = {"Allow", "Deny", NULL};
 static const char *const rule_protocols[] = {"Tcp", "Udp", "Icmp", "*", NULL};
@@ -229,14 +235,34 @@ static const struct cli_group groups[] = {
         .path = "admin",
         .summary = "Operator commands (an admin token is needed).",
         .help = "Subscriptions and their users' tokens, admin and agent tokens, the preview\n"
-                "feature and the operator's decisions on it, and the catalogue of locations,\n"
-                "VM sizes and OS images that decides what is eligible.",
+                "feature and the operator's decisions on it, the catalogue of locations, VM\n"
+                "sizes and OS images that decides what is eligible, and the hosts the VMs run\n"
+                "on.",
         .examples =
             (const struct cli_example[]){
                 {"Create a subscription.", "accelnet admin subscription create --display-name "
                                            "Contoso"},
                 {"See who is waiting for the preview.",
                  "accelnet admin feature list-pending -o table"},
+                {"See the hosts and what is in use on them.", "accelnet admin host list -o table"},
+                {0},
+            },
+    },
+    {
+        .path = "admin host",
+        .summary = "The hosts VMs run on: list and show them, drain, disable and enable them.",
+        .help = "Hosts are not created here: each host's agent (accelnet-agent, with an agent\n"
+                "token from `accelnet admin token create --role agent`) registers it and sends\n"
+                "heartbeats. A host whose last heartbeat is too old is Unhealthy. The scheduler\n"
+                "places new VMs only on Enabled, Healthy hosts with enough free vCPUs, memory\n"
+                "and virtual functions (VFs); Draining and Disabled hosts get no new VMs, and the\n"
+                "VMs already on them stay where they are.",
+        .examples =
+            (const struct cli_example[]){
+                {"Every host, with its state, health and the VFs and vCPUs in use.",
+                 "accelnet admin host list -o table"},
+                {"Take a host out of placement before maintenance.",
+                 "accelnet admin host drain -n host-we-1"},
                 {0},
             },
     },
@@ -1469,6 +1495,97 @@ static const struct cli_command commands[] = {
         .examples =
             (const struct cli_example[]){
                 {"Delete one.", "accelnet admin catalog image delete --image RedHat:RHEL:7.2"},
+                {0},
+            },
+    },
+
+    /* --- admin host ---------------------------------------------------------------------- */
+    {
+        .group = "admin host",
+        .verb = "list",
+        .handler = cli_host_list,
+        .summary = "List the hosts, with their state, health and capacity.",
+        .help = "-o table shows each host's name, location, state (Enabled, Draining,\n"
+                "Disabled), health (Healthy, or Unhealthy when its heartbeats stopped), the\n"
+                "virtual functions and vCPUs in use out of its total, and its last heartbeat.\n"
+                "-o json has everything: memory, physical functions, the agent's URL and version.",
+        .examples =
+            (const struct cli_example[]){
+                {"As a table.", "accelnet admin host list -o table"},
+                {"Just the names, one per line.",
+                 "accelnet admin host list --query \"value[].name\" -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "show",
+        .handler = cli_host_show,
+        .summary = "Show a host: capacity in use, physical functions, agent, heartbeat.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Show one.", "accelnet admin host show -n host-we-1"},
+                {"How many of its VFs are in use?", "accelnet admin host show -n host-we-1 --query "
+                                                    "capacity.virtualFunctions.used -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "drain",
+        .handler = cli_host_drain,
+        .summary = "Drain a host: no new VMs are placed on it (state Draining).",
+        .help = "The VMs already on it keep running. `accelnet admin host enable` takes it back\n"
+                "into placement. Prints the host.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Before maintenance.", "accelnet admin host drain -n host-we-1 -o table"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "disable",
+        .handler = cli_host_disable,
+        .summary = "Disable a host: no new VMs are placed on it (state Disabled).",
+        .help = "The VMs already on it keep running. `accelnet admin host enable` takes it back\n"
+                "into placement. Prints the host.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Disable one.", "accelnet admin host disable -n host-we-2"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "enable",
+        .handler = cli_host_enable,
+        .summary = "Enable a drained or disabled host: new VMs may be placed on it again.",
+        .help = "Only a Healthy host gets new VMs; its agent keeps it so with heartbeats. Prints\n"
+                "the host.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Back into placement.", "accelnet admin host enable -n host-we-1"},
                 {0},
             },
     },

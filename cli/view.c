@@ -275,6 +275,37 @@ json_t *cliview_nics(const json_t *v)
     return rows;
 }
 
+/* "used/total" of a capacity entry ({"used": N, "total": N}); owned. */
+static char *used_of_total(const json_t *cap)
+{
+    const json_t *used = json_object_get(cap, "used"), *total = json_object_get(cap, "total");
+    if (!json_is_integer(used) || !json_is_integer(total))
+        return util_xstrdup("");
+    return util_asprintf("%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, json_integer_value(used),
+                         json_integer_value(total));
+}
+
+json_t *cliview_hosts(const json_t *v)
+{
+    json_t *items = items_of(v), *rows = json_array(), *h;
+    size_t i;
+    json_array_foreach(items, i, h)
+    {
+        const json_t *cap = json_object_get(h, "capacity");
+        char *vfs = used_of_total(json_object_get(cap, "virtualFunctions"));
+        char *vcpus = used_of_total(json_object_get(cap, "vcpus"));
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "name",
+                                              str_of(h, "name"), "location", str_of(h, "location"),
+                                              "state", str_of(h, "state"), "health",
+                                              str_of(h, "health"), "VFs", vfs, "vCPUs", vcpus,
+                                              "lastHeartbeat", copy_of(h, "lastHeartbeat")));
+        free(vfs);
+        free(vcpus);
+    }
+    json_decref(items);
+    return rows;
+}
+
 json_t *cliview_subscriptions(const json_t *v)
 {
     json_t *items = items_of(v), *rows = json_array(), *s;

@@ -51,6 +51,10 @@ json_t *cliview_rules(const json_t *v);
  * pciAddress, else the value as text), ProvisioningState. */
 json_t *cliview_nics(const json_t *v);
 
+/* Hosts (operator view): Name, Location, State, Health, VFs and VCPUs (each
+ * "used/total" from capacity), LastHeartbeat. */
+json_t *cliview_hosts(const json_t *v);
+
 /* The eligibility answer: one row per reason (Code, Target, AllowedValues
  * joined with ", ", Message), or when eligible one row that says so with what
  * was asked (Eligible, Location, VmSize, Image). */

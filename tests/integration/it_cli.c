@@ -4,8 +4,10 @@
  * users) with a config directory of its own (XDG_CONFIG_HOME in a temporary
  * directory) and ACCELNET_CA_FILE set to the test certificate.
  *
- * The operator logs in, creates a subscription and a user token; the user
- * logs in with it, registers for the preview (Pending), is told it is not
+ * The operator logs in, creates a subscription and a user token, and an
+ * agent token with which a real host agent (accelnet-agent) registers a host
+ * that the operator lists, drains, disables and enables; the user logs in
+ * with the user token, registers for the preview (Pending), is told it is not
  * eligible because of that (exit 4), the operator approves, the user checks
  * an eligible and an ineligible combination (every reason listed), creates
  * and lists resource groups; then the output formats, the error display
@@ -58,6 +60,8 @@ static struct {
     char *conninfo;
     struct itest_daemon d;
     char tmp[512];
+    struct itest_daemon agent; /* a real host agent, registered with agent_token */
+    char agent_token[96];
     struct who admin, user, user2;
     char sub[37];        /* the subscription created in the walkthrough */
     char user_token[96]; /* its user's token */
@@ -284,6 +288,10 @@ static int group_teardown(void **state)
 {
     (void)state;
     int rc = 0;
+    if (g.agent.pid > 0 && itest_daemon_stop(&g.agent, 20000) != 0) {
+        fprintf(stderr, "it_cli: accelnet-agent did not stop cleanly\n");
+        rc = -1;
+    }
     if (g.d.pid > 0 && itest_daemon_stop(&g.d, 20000) != 0) {
         fprintf(stderr, "it_cli: accelnetd did not stop cleanly\n");
         rc = -1;
@@ -346,6 +354,116 @@ static void test_operator_sets_up_a_subscription(void **state)
     EXPECT_IN(&r, err, "shown only this once");
     assert_true(strncmp(r.out, "acn_", 4) == 0);
     snprintf(g.user_token, sizeof g.user_token, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    run_free(&r);
+}
+
+/* `accelnet ARGS... --query Q -o tsv` as w until its output is want (one
+ * line), or fail after timeout_ms. */
+static void cli_until(const struct who *w, const char *const *args, const char *want,
+                      long timeout_ms)
+{
+    struct run r;
+    long long deadline = itest_now_ms() + timeout_ms;
+    for (;;) {
+        cli_exec(&r, w, NULL, NULL, args);
+        if (r.rc == 0 && strcmp(r.out, want) == 0)
+            break;
+        if (itest_now_ms() > deadline)
+            fail_msg("'%s %s %s ...' did not print '%s' within %ld ms; last: exit %d\n--- "
+                     "stdout:\n%s--- stderr:\n%s",
+                     args[0], args[1], args[2], want, timeout_ms, r.rc, r.out, r.err);
+        run_free(&r);
+        itest_sleep_ms(100);
+    }
+    run_free(&r);
+}
+
+/* The operator makes an agent token; a real host agent registers with it;
+ * the operator sees the host and drains, disables and enables it. */
+static void test_operator_and_hosts(void **state)
+{
+    (void)state;
+    struct run r;
+    CLI(&r, &g.admin, "admin", "token", "create", "--role", "agent", "--description", "it_cli host",
+        "--query", "token", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    assert_true(strncmp(r.out, "acn_", 4) == 0);
+    snprintf(g.agent_token, sizeof g.agent_token, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    run_free(&r);
+
+    /* No host yet. */
+    CLI(&r, &g.admin, "admin", "host", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+
+    const char *argv[] = {"--vcpus", "64", NULL};
+    struct itest_agent_opts o = {.controller = g.d.url,
+                                 .token = g.agent_token,
+                                 .host_name = "cli-host-1",
+                                 .location = "westeurope",
+                                 .argv = argv};
+    if (itest_agent_start(&g.agent, &o) != 0)
+        fail_msg("the agent did not start");
+    cli_until(&g.admin,
+              ARGS("admin", "host", "show", "-n", "cli-host-1", "--query", "health", "-o", "tsv"),
+              "Healthy\n", 15000);
+
+    CLI(&r, &g.admin, "admin", "host", "list", "-o", "table");
+    EXPECT_RC(&r, 0);
+    static const char head[] =
+        "Name        Location    State    Health   VFs   VCPUs  LastHeartbeat\n";
+    if (strncmp(r.out, head, strlen(head)) != 0)
+        fail_msg("the table does not start with\n%s--- but:\n%s", head, r.out);
+    EXPECT_IN(&r, out, "\ncli-host-1  westeurope  Enabled  Healthy  0/16  0/64   20");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "show", "-n", "cli-host-1");
+    EXPECT_RC(&r, 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "agentUrl")), g.agent.url);
+    assert_int_equal(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(r.json, "capacity"), "virtualFunctions"), "total")),
+        16);
+    EXPECT_NOT_IN(&r, out, g.agent.token); /* the callback token is never shown */
+    run_free(&r);
+
+    /* Drain, disable, enable: each prints the host in its new state. */
+    CLI(&r, &g.admin, "admin", "host", "drain", "-n", "cli-host-1", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, "\ncli-host-1  westeurope  Draining  Healthy  0/16  0/64   20");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "disable", "-n", "CLI-HOST-1", "--query", "state", "-o",
+        "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Disabled\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "list", "--query", "value[].state", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Disabled\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "enable", "-n", "cli-host-1", "--query", "state", "-o",
+        "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Enabled\n");
+    run_free(&r);
+
+    /* Errors: no such host (exit 3), a name that cannot be one (exit 4), a
+     * user token (exit 4), no name (exit 2). */
+    CLI(&r, &g.admin, "admin", "host", "drain", "-n", "no-such-host");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "HostNotFound");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "show", "-n", "not_a_host");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidResourceName");
+    run_free(&r);
+    CLI(&r, &g.user, "admin", "host", "list", "--url", g.d.url, "--token", g.user_token);
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "AuthorizationFailed");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "enable");
+    EXPECT_RC(&r, 2);
+    EXPECT_IN(&r, err, "the following arguments are required: --name");
     run_free(&r);
 }
 
@@ -1189,6 +1307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_operator_sets_up_a_subscription),
+        cmocka_unit_test(test_operator_and_hosts),
         cmocka_unit_test(test_user_registers_and_waits),
         cmocka_unit_test(test_operator_approves_and_user_checks),
         cmocka_unit_test(test_user_creates_resource_groups),

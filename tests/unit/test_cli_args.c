@@ -526,6 +526,11 @@ static void test_api_commands_exist(void **state)
         for (size_t v = 0; v < sizeof(net_verbs) / sizeof(net_verbs[0]); v++)
             if (!cli_table_command(&cli_table, net[k], net_verbs[v]))
                 fail_msg("no command '%s %s'", net[k], net_verbs[v]);
+    /* The operator's view and control of hosts (/admin/hosts). */
+    static const char *const host_verbs[] = {"list", "show", "drain", "enable", "disable"};
+    for (size_t v = 0; v < sizeof(host_verbs) / sizeof(host_verbs[0]); v++)
+        if (!cli_table_command(&cli_table, "admin host", host_verbs[v]))
+            fail_msg("no command 'admin host %s'", host_verbs[v]);
     static const char *const kinds[] = {"location", "size", "image"};
     static const char *const verbs[] = {"set", "show", "list", "delete"};
     for (size_t k = 0; k < 3; k++)
@@ -630,6 +635,7 @@ static void test_help_at_every_level(void **state)
         {"admin", "feature", NULL},
         {"admin", "catalog", NULL},
         {"admin", "catalog", "image", NULL},
+        {"admin", "host", NULL},
         {"network", NULL},
         {"network", "vnet", NULL},
         {"network", "vnet", "subnet", NULL},

@@ -1,6 +1,6 @@
 /* Unit tests for cli/view.h: the table views of the new shapes (resource
  * groups, feature registrations, SKUs, VM sizes, the eligibility answer,
- * virtual networks, subnets, NSGs, security rules, NICs),
+ * virtual networks, subnets, NSGs, security rules, NICs, hosts),
  * each checked as rows and as the table cliout_table prints. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -372,6 +372,45 @@ static void test_nics(void **state)
     json_decref(in);
 }
 
+/* Hosts: the state, the health and "used/total" of VFs and vCPUs; a host
+ * that never sent a heartbeat has an empty LastHeartbeat. */
+static void test_hosts(void **state)
+{
+    (void)state;
+    json_t *in = parse(
+        "{\"value\":[{\"name\":\"host-we-1\",\"location\":\"westeurope\",\"agentUrl\":"
+        "\"https://127.0.0.1:9101\",\"backend\":\"sim\",\"agentVersion\":\"0.1.0\","
+        "\"faultDomain\":0,\"state\":\"Enabled\",\"health\":\"Healthy\",\"lastHeartbeat\":"
+        "\"2026-05-01T10:00:00Z\",\"capacity\":{\"vcpus\":{\"total\":64,\"used\":20},"
+        "\"memoryMB\":{\"total\":262144,\"used\":143360},\"virtualFunctions\":{\"total\":16,"
+        "\"used\":1,\"agentInUse\":1}},\"physicalFunctions\":[],\"agentTokenId\":null},"
+        "{\"name\":\"host-wcus-1\",\"location\":\"westcentralus\",\"state\":\"Draining\","
+        "\"health\":\"Unhealthy\",\"lastHeartbeat\":null,\"capacity\":{\"vcpus\":{\"total\":"
+        "8,\"used\":0},\"virtualFunctions\":{\"total\":0,\"used\":0,\"agentInUse\":null}}}]}");
+    json_t *rows = cliview_hosts(in);
+    expect_json(rows, "[{\"name\":\"host-we-1\",\"location\":\"westeurope\",\"state\":"
+                      "\"Enabled\",\"health\":\"Healthy\",\"VFs\":\"1/16\",\"vCPUs\":\"20/64\","
+                      "\"lastHeartbeat\":\"2026-05-01T10:00:00Z\"},{\"name\":\"host-wcus-1\","
+                      "\"location\":\"westcentralus\",\"state\":\"Draining\",\"health\":"
+                      "\"Unhealthy\",\"VFs\":\"0/0\",\"vCPUs\":\"0/8\",\"lastHeartbeat\":null}]");
+    expect_table(rows,
+                 "Name         Location       State     Health     VFs   VCPUs  LastHeartbeat\n"
+                 "-----------  -------------  --------  ---------  ----  -----  "
+                 "--------------------\n"
+                 "host-we-1    westeurope     Enabled   Healthy    1/16  20/64  "
+                 "2026-05-01T10:00:00Z\n"
+                 "host-wcus-1  westcentralus  Draining  Unhealthy  0/0   0/8\n");
+    json_decref(rows);
+    /* One host (host show) is one row; a capacity it lacks is an empty cell. */
+    json_t *one = parse("{\"name\":\"h\",\"state\":\"Disabled\"}");
+    rows = cliview_hosts(one);
+    expect_json(rows, "[{\"name\":\"h\",\"location\":\"\",\"state\":\"Disabled\",\"health\":"
+                      "\"\",\"VFs\":\"\",\"vCPUs\":\"\",\"lastHeartbeat\":null}]");
+    json_decref(rows);
+    json_decref(one);
+    json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_skus),           cmocka_unit_test(test_vm_sizes),
         cmocka_unit_test(test_eligibility),    cmocka_unit_test(test_vnets_and_subnets),
         cmocka_unit_test(test_nsgs_and_rules), cmocka_unit_test(test_nics),
+        cmocka_unit_test(test_hosts),
     };
     return cmocka_run_group_tests_name("cli/view", tests, NULL, NULL);
 }

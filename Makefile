@@ -150,9 +150,17 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(SRC_ALL)
 
+# The man page is made by the CLI from its command table (`accelnet __man`),
+# so that it says what --help says; the completion script asks the CLI too.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 bin/accelnetd bin/accelnet-agent bin/accelnet $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(BINDIR)/accelnetd $(BINDIR)/accelnet-agent $(BINDIR)/accelnet \
+		$(DESTDIR)$(PREFIX)/bin/
+	$(BINDIR)/accelnet __man > $(BUILD)/accelnet.1
+	install -m 0644 $(BUILD)/accelnet.1 $(DESTDIR)$(PREFIX)/share/man/man1/accelnet.1
+	install -m 0644 cli/accelnet.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/accelnet
 
 clean:
 	rm -rf build bin

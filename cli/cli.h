@@ -163,6 +163,28 @@ const struct cli_command *cli_table_command(const struct cli_table *t, const cha
 void cli_help_print(FILE *f, const struct cli_table *t, const struct cli_group *g,
                     const struct cli_command *cmd);
 
+/* A flag's description as help shows it: its help with the allowed values
+ * and the default appended. Owned. */
+char *cli_flag_describe(const struct cli_flag *fl);
+
+/* The manual page accelnet(1), in man(7) roff, generated from the table:
+ * the top level's help as DESCRIPTION, the global flags, then every group and
+ * command with its usage line, help, flags and examples. `accelnet __man`
+ * prints it; `make install` installs it. */
+void cli_man_print(FILE *f, const struct cli_table *t);
+
+/* Shell completion: the words that can follow accelnet words[0..n-2] and
+ * start with words[n-1] (the word being completed; "" when n is 0), one per
+ * line: subgroups and commands, a command's flags (and the global ones) for
+ * a word starting with '-' or an empty one after a command, an enum flag's
+ * choices in a value's place, and the single line CLI_COMPLETE_FILES where a
+ * file name goes (--ca-file). Nothing is ever sent anywhere: the table
+ * alone answers. `accelnet __complete WORDS...` prints it for the bash
+ * completion script (cli/accelnet.bash-completion). A word "=" after a flag
+ * is skipped, as bash splits --flag=value at '='. */
+#define CLI_COMPLETE_FILES "__files__"
+void cli_complete(FILE *f, const struct cli_table *t, int n, char *const *words);
+
 /* Levenshtein distance (bytes), for "did you mean" suggestions. */
 size_t cli_edit_distance(const char *a, const char *b);
 

@@ -81,8 +81,7 @@ static char *flag_left(const struct cli_flag *fl)
     return b.data;
 }
 
-/* The description with allowed values and the default appended. */
-static char *flag_right(const struct cli_flag *fl)
+char *cli_flag_describe(const struct cli_flag *fl)
 {
     struct buf b = {0};
     buf_appendf(&b, "%s", fl->help ? fl->help : "");
@@ -118,7 +117,7 @@ static int command_has_flag(const struct cli_command *cmd, const char *name)
 static void print_flag(FILE *f, const struct cli_flag *fl, size_t width)
 {
     char *left = flag_left(fl);
-    char *right = flag_right(fl);
+    char *right = cli_flag_describe(fl);
     size_t used = strlen(left);
     fprintf(f, "    %s", left);
     if (fl->opts & CLI_REQUIRED) {

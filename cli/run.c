@@ -486,6 +486,17 @@ int cli_run(const struct cli_table *t, int argc, char **argv, FILE *out, FILE *e
         fputs("ERROR: cannot initialise libsodium\n", err);
         return CLI_EXIT_ERROR;
     }
+    /* The hidden words of the completion script and `make install`. */
+    if (argc >= 2 && strcmp(argv[1], "__complete") == 0) {
+        cli_complete(out, t, argc - 2, argv + 2);
+        fflush(out);
+        return CLI_EXIT_OK;
+    }
+    if (argc == 2 && strcmp(argv[1], "__man") == 0) {
+        cli_man_print(out, t);
+        fflush(out);
+        return CLI_EXIT_OK;
+    }
     switch (cli_parse(&p, t, argc, argv)) {
     case CLI_PARSE_HELP:
         cli_help_print(out, t, p.group, p.cmd);

@@ -176,6 +176,17 @@ enum db_status db_op_set_step(struct db_conn *c, const char *id, const char *ste
     return db_exec(c, &db_op_set_step_q, 2, p, NULL);
 }
 
+DB_STMT(db_op_set_error_q,
+        "UPDATE operations SET error = jsonb_build_object('code', $2::text, 'message', $3::text)"
+        " WHERE id = $1::uuid");
+
+enum db_status db_op_set_error(struct db_conn *c, const char *id, const char *error_code,
+                               const char *error_message)
+{
+    const char *p[] = {id, error_code, error_message};
+    return db_exec(c, &db_op_set_error_q, 3, p, NULL);
+}
+
 DB_STMT(db_op_finish_q,
         "UPDATE operations SET status = $2, end_time = now(), lease_owner = NULL,"
         " leased_until = NULL, error = CASE WHEN $3::text IS NULL THEN NULL"

@@ -64,6 +64,10 @@ enum db_status db_op_renew(struct db_conn *c, const char *owner, unsigned lease_
 enum db_status db_op_lock_owned(struct db_conn *c, const char *id, const char *owner);
 /* Records a completed step. */
 enum db_status db_op_set_step(struct db_conn *c, const char *id, const char *step);
+/* Records why it is failing while its undo runs (read back into error_code
+ * and error_message by a worker that takes it over). */
+enum db_status db_op_set_error(struct db_conn *c, const char *id, const char *error_code,
+                               const char *error_message);
 /* Ends it: status Succeeded, Failed (with code and message) or Canceled. */
 enum db_status db_op_finish(struct db_conn *c, const char *id, const char *status,
                             const char *error_code, const char *error_message);

@@ -88,10 +88,10 @@ static json_t *nic_json(const struct db_nic *n)
             nic_ref_json(arm_resource_id(n->subscription_id, n->nsg_rg, NETRES_PROVIDER,
                                          "networkSecurityGroups", n->nsg_name, NULL, NULL)));
     if (*n->vm_id)
-        json_object_set_new(props, "virtualMachine",
-                            nic_ref_json(arm_resource_id(n->subscription_id, n->vm_rg,
-                                                         "Microsoft.Compute", "virtualMachines",
-                                                         n->vm_name, NULL, NULL)));
+        json_object_set_new(
+            props, "virtualMachine",
+            nic_ref_json(arm_resource_id(n->subscription_id, n->vm_rg, "Microsoft.Compute",
+                                         "virtualMachines", n->vm_name, NULL, NULL)));
     /* The VF that backs it while its VM runs (what the guest sees as the
      * "Mellanox ConnectX-3 Virtual Function Ethernet Adapter"). */
     if (*n->vf.host && n->vf.index >= 0)

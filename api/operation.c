@@ -15,8 +15,8 @@
 
 #define OP_BASE "/subscriptions/%s/providers/Microsoft.Compute/locations/%s/"
 
-static char *op_url(const struct req *rq, const char *sub, const char *location,
-                    const char *what, const char *op_id)
+static char *op_url(const struct req *rq, const char *sub, const char *location, const char *what,
+                    const char *op_id)
 {
     const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
     return util_asprintf("%s://%s" OP_BASE "%s/%s?api-version=%s",

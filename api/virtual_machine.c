@@ -88,8 +88,8 @@ static json_t *vm_instance_view(const struct db_vm *v, int admin)
 
 static json_t *vm_json(const struct db_vm *v, int admin)
 {
-    char *id = arm_resource_id(v->subscription_id, v->rg_name, VM_PROVIDER, VM_TYPE, v->name,
-                               NULL, NULL);
+    char *id =
+        arm_resource_id(v->subscription_id, v->rg_name, VM_PROVIDER, VM_TYPE, v->name, NULL, NULL);
     char *etag = arm_etag(v->etag);
     json_t *tags = json_loads(v->tags, 0, NULL);
     json_t *nics = json_array();
@@ -97,9 +97,9 @@ static json_t *vm_json(const struct db_vm *v, int admin)
     json_t *e;
     json_array_foreach(v->network_profile, i, e)
     {
-        json_array_append_new(
-            nics, json_pack("{s:O, s:{s:O}}", "id", json_object_get(e, "id"), "properties",
-                            "primary", json_object_get(e, "primary")));
+        json_array_append_new(nics,
+                              json_pack("{s:O, s:{s:O}}", "id", json_object_get(e, "id"),
+                                        "properties", "primary", json_object_get(e, "primary")));
     }
     json_t *props = json_pack(
         "{s:s, s:s, s:{s:s}, s:{s:{s:s, s:s, s:s, s:s}}, s:{s:s, s:s}, s:{s:o}, s:o, s:s}",
@@ -226,7 +226,8 @@ static const char *vm_name_problem(const char *name)
         return "must be 1 to 64 characters long";
     for (size_t i = 0; i < n; i++) {
         char ch = name[i];
-        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        int alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
         if (!alnum && ch != '.' && ch != '_' && ch != '-')
             return "may only contain letters, digits, '.', '_' and '-'";
         if (i == 0 && !alnum)
@@ -242,7 +243,8 @@ static const char *vm_computer_name_problem(const char *name)
     int digits_only = 1;
     for (const char *p = name; *p; p++) {
         char ch = *p;
-        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        int alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
         if (!alnum && ch != '-')
             return "may only contain letters, digits and '-'";
         if (!(ch >= '0' && ch <= '9'))
@@ -314,8 +316,8 @@ static struct vm_nic_in *vm_nics_parse(const json_t *arr, const char *sub, size_
                            "'%s' is required: the full id of a network interface.", idpath);
             continue;
         }
-        const char *why = arm_ref_problem(ref, sub, NETRES_PROVIDER, "networkInterfaces", NULL,
-                                          &out[i].ref);
+        const char *why =
+            arm_ref_problem(ref, sub, NETRES_PROVIDER, "networkInterfaces", NULL, &out[i].ref);
         if (why) {
             err_add_detail(e, ERR_INVALID_RESOURCE_REFERENCE, idpath,
                            "The network interface reference '%s' %s (expected /subscriptions/%s/"
@@ -407,8 +409,8 @@ static json_t *vm_profile_json(const struct vm_nic_in *nics, size_t n)
         const struct db_nic *x = &nics[i].nic;
         char *id = arm_resource_id(x->subscription_id, x->rg_name, NETRES_PROVIDER,
                                    "networkInterfaces", x->name, NULL, NULL);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "id", id, "nicId", x->id,
-                                             "primary", nics[i].primary));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "id", id, "nicId", x->id, "primary",
+                                             nics[i].primary));
         free(id);
     }
     return arr;
@@ -490,8 +492,9 @@ static enum db_status vm_resolve_nics(struct db_conn *c, struct vm_put_tx *t, co
 }
 
 /* Size, image and eligibility of what the VM is to be; problems to t->err. */
-static enum db_status vm_check_catalog(struct db_conn *c, struct vm_put_tx *t, const char *size_name,
-                                       const char *pub, const char *offer, const char *sku)
+static enum db_status vm_check_catalog(struct db_conn *c, struct vm_put_tx *t,
+                                       const char *size_name, const char *pub, const char *offer,
+                                       const char *sku)
 {
     struct db_vm_size size;
     struct db_os_image img = {0};
@@ -511,8 +514,7 @@ static enum db_status vm_check_catalog(struct db_conn *c, struct vm_put_tx *t, c
                        size.name, size.max_nics, size.max_nics == 1 ? "" : "s", t->nnics);
     st = db_os_image_get(c, pub, offer, sku, &img);
     if (st == DB_NOT_FOUND)
-        err_add_detail(&t->err, ERR_INVALID_PARAMETER,
-                       "properties.storageProfile.imageReference",
+        err_add_detail(&t->err, ERR_INVALID_PARAMETER, "properties.storageProfile.imageReference",
                        "The image %s:%s:%s is not offered. GET /admin/catalog/osImages (operators) "
                        "lists the images.",
                        pub, offer, sku);
@@ -621,9 +623,9 @@ static enum db_status vm_put_run(struct db_conn *c, void *arg)
     size_t nkeys = 0;
     for (size_t i = 0; i < t->nnics; i++)
         if (t->nics[i].ref_ok)
-            keys[nkeys++] = netres_lock_key(t->nics[i].ref.subscription,
-                                            t->nics[i].ref.resource_group, "networkInterfaces",
-                                            t->nics[i].ref.name);
+            keys[nkeys++] =
+                netres_lock_key(t->nics[i].ref.subscription, t->nics[i].ref.resource_group,
+                                "networkInterfaces", t->nics[i].ref.name);
     if (st == DB_OK)
         st = netres_lock_all(c, keys, nkeys);
     for (size_t i = 0; i < nkeys; i++)
@@ -815,8 +817,8 @@ static const char *vm_name_param(struct req *rq, struct reply *rp, const char **
 static void vm_not_found(struct reply *rp, const char *name, const char *rg)
 {
     reply_error(rp, ERR_RESOURCE_NOT_FOUND, NULL,
-                "The Resource '" VM_TYPE_FULL "/%s' under resource group '%s' was not found.",
-                name, rg);
+                "The Resource '" VM_TYPE_FULL "/%s' under resource group '%s' was not found.", name,
+                rg);
 }
 
 static void vm_busy(struct reply *rp, const struct req *rq, const char *name, const char *op)
@@ -1008,13 +1010,13 @@ void api_vm_patch(struct req *rq, struct reply *rp)
                                         "properties", "primary", json_object_get(e, "primary")));
     }
     json_t *tags = json_loads(v.tags, 0, NULL);
-    json_t *body = json_pack(
-        "{s:s, s:o, s:{s:{s:s}, s:{s:{s:s, s:s, s:s, s:s}}, s:{s:s, s:s}, s:{s:o}}}", "location",
-        v.location, "tags", tags ? tags : json_object(), "properties", "hardwareProfile", "vmSize",
-        v.vm_size, "storageProfile", "imageReference", "publisher", v.image_publisher, "offer",
-        v.image_offer, "sku", v.image_sku, "version", v.image_version, "osProfile", "computerName",
-        v.computer_name, "adminUsername", v.admin_username, "networkProfile", "networkInterfaces",
-        nics);
+    json_t *body =
+        json_pack("{s:s, s:o, s:{s:{s:s}, s:{s:{s:s, s:s, s:s, s:s}}, s:{s:s, s:s}, s:{s:o}}}",
+                  "location", v.location, "tags", tags ? tags : json_object(), "properties",
+                  "hardwareProfile", "vmSize", v.vm_size, "storageProfile", "imageReference",
+                  "publisher", v.image_publisher, "offer", v.image_offer, "sku", v.image_sku,
+                  "version", v.image_version, "osProfile", "computerName", v.computer_name,
+                  "adminUsername", v.admin_username, "networkProfile", "networkInterfaces", nics);
     /* Tags are replaced as a whole by a PATCH (ARM's UpdateTags). */
     const json_t *ptags = json_object_get(rq->body, "tags");
     vm_merge(body, rq->body);

@@ -56,15 +56,15 @@
  * of a failed operation (HostAgentUnavailable, VirtualFunctionAttachFailed)
  * are shown in the operation's error; their status is what the
  * operationResults URL answers with. */
-#define ERR_TABLE_VM_400(X)                                                                       \
-    X(ERR_AN_NIC_ATTACH_AT_CREATE_ONLY, "AcceleratedNicCanOnlyBeAttachedAtVmCreation", 400)       \
-    X(ERR_NIC_COUNT_EXCEEDED, "NetworkInterfaceCountExceeded", 400)                               \
-    X(ERR_VM_PRIMARY_NIC, "VirtualMachineMustHaveOneNetworkInterfaceAsPrimary", 400)              \
+#define ERR_TABLE_VM_400(X)                                                                 \
+    X(ERR_AN_NIC_ATTACH_AT_CREATE_ONLY, "AcceleratedNicCanOnlyBeAttachedAtVmCreation", 400) \
+    X(ERR_NIC_COUNT_EXCEEDED, "NetworkInterfaceCountExceeded", 400)                         \
+    X(ERR_VM_PRIMARY_NIC, "VirtualMachineMustHaveOneNetworkInterfaceAsPrimary", 400)        \
     X(ERR_NIC_LOCATION_MISMATCH, "NicLocationMismatch", 400)
-#define ERR_TABLE_VM_409(X)                                                     \
-    X(ERR_VM_MUST_BE_DEALLOCATED, "VmMustBeDeallocated", 409)                   \
-    X(ERR_PROPERTY_CHANGE_NOT_ALLOWED, "PropertyChangeNotAllowed", 409)         \
-    X(ERR_OPERATION_NOT_ALLOWED, "OperationNotAllowed", 409)                    \
+#define ERR_TABLE_VM_409(X)                                             \
+    X(ERR_VM_MUST_BE_DEALLOCATED, "VmMustBeDeallocated", 409)           \
+    X(ERR_PROPERTY_CHANGE_NOT_ALLOWED, "PropertyChangeNotAllowed", 409) \
+    X(ERR_OPERATION_NOT_ALLOWED, "OperationNotAllowed", 409)            \
     X(ERR_VF_ATTACH_FAILED, "VirtualFunctionAttachFailed", 409)
 #define ERR_TABLE_VM_429(X) \
     X(ERR_RETRYABLE_ANOTHER_OPERATION, "RetryableErrorDueToAnotherOperation", 429)

@@ -8,14 +8,14 @@
 
 #define DB_COPY(dst, r, row, col) snprintf((dst), sizeof(dst), "%s", PQgetvalue((r), (row), (col)))
 
-#define NIC_COLUMNS                                                                           \
-    "n.id::text, n.subscription_id::text, g.name, n.name, n.location, n.etag::text,"          \
-    " n.provisioning_state, upper(replace(n.mac_address::text, ':', '-')),"                   \
-    " n.enable_accelerated_networking, n.enable_ip_forwarding, coalesce(n.nsg_id::text, '')," \
+#define NIC_COLUMNS                                                                            \
+    "n.id::text, n.subscription_id::text, g.name, n.name, n.location, n.etag::text,"           \
+    " n.provisioning_state, upper(replace(n.mac_address::text, ':', '-')),"                    \
+    " n.enable_accelerated_networking, n.enable_ip_forwarding, coalesce(n.nsg_id::text, ''),"  \
     " coalesce(sg.name, ''), coalesce(s.name, ''), coalesce(n.vm_id::text, ''), n.tags::text," \
-    " coalesce(vmg.name, ''), coalesce(vm.name, ''), coalesce(n.vf_host, ''),"                \
-    " coalesce(n.vf_pf, ''), coalesce(n.vf_index, -1), coalesce(n.vf_pci_address, ''),"      \
-    " coalesce(n.vf_representor, ''), coalesce(n.vf_driver, ''),"                             \
+    " coalesce(vmg.name, ''), coalesce(vm.name, ''), coalesce(n.vf_host, ''),"                 \
+    " coalesce(n.vf_pf, ''), coalesce(n.vf_index, -1), coalesce(n.vf_pci_address, ''),"        \
+    " coalesce(n.vf_representor, ''), coalesce(n.vf_driver, ''),"                              \
     " coalesce(n.vf_guest_driver, '')"
 #define NIC_FROM                                                                                 \
     " FROM network_interfaces n JOIN resource_groups g ON g.subscription_id = n.subscription_id" \
@@ -23,8 +23,8 @@
     " LEFT JOIN network_security_groups s ON s.id = n.nsg_id"                                    \
     " LEFT JOIN resource_groups sg ON sg.subscription_id = s.subscription_id"                    \
     " AND sg.name_key = s.rg_key"                                                                \
-    " LEFT JOIN virtual_machines vm ON vm.id = n.vm_id"                                        \
-    " LEFT JOIN resource_groups vmg ON vmg.subscription_id = vm.subscription_id"               \
+    " LEFT JOIN virtual_machines vm ON vm.id = n.vm_id"                                          \
+    " LEFT JOIN resource_groups vmg ON vmg.subscription_id = vm.subscription_id"                 \
     " AND vmg.name_key = vm.rg_key"
 
 void db_nic_free(struct db_nic *n)

@@ -55,8 +55,8 @@ struct db_nic {
     char nsg_id[37]; /* "" when none */
     char nsg_rg[91];
     char nsg_name[DB_NET_NAME_MAX + 1];
-    char vm_id[37];              /* "" when not attached */
-    char vm_rg[91];              /* the VM's group and name, for its id */
+    char vm_id[37]; /* "" when not attached */
+    char vm_rg[91]; /* the VM's group and name, for its id */
     char vm_name[81];
     struct db_nic_vf vf;
     char *tags;                  /* owned JSON object text */

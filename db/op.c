@@ -8,11 +8,11 @@
 
 #define DB_COPY(dst, r, row, col) snprintf((dst), sizeof(dst), "%s", PQgetvalue((r), (row), (col)))
 
-#define OP_COLUMNS                                                                             \
-    "id::text, subscription_id::text, location, kind, resource_id,"                            \
-    " coalesce(target_id::text, ''), params::text, status, step,"                              \
-    " coalesce(error->>'code', ''), error->>'message', attempts,"                              \
-    " to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"           \
+#define OP_COLUMNS                                                                  \
+    "id::text, subscription_id::text, location, kind, resource_id,"                 \
+    " coalesce(target_id::text, ''), params::text, status, step,"                   \
+    " coalesce(error->>'code', ''), error->>'message', attempts,"                   \
+    " to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')," \
     " coalesce(to_char(end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 
 void db_op_free(struct db_op *op)
@@ -76,8 +76,7 @@ enum db_status db_op_insert(struct db_conn *c, const char *id, const char *sub,
                             const char *target_id, const json_t *params, const char *status)
 {
     char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
-    const char *p[] = {id,        sub,           location, kind, resource_id,
-                       target_id, text ? text : "{}", status};
+    const char *p[] = {id, sub, location, kind, resource_id, target_id, text ? text : "{}", status};
     enum db_status st = db_exec(c, &db_op_insert_q, 8, p, NULL);
     free(text);
     return st;
@@ -95,8 +94,7 @@ enum db_status db_op_get(struct db_conn *c, const char *sub, const char *id, str
 DB_STMT(db_op_active_target_q, "SELECT " OP_COLUMNS " FROM operations"
                                " WHERE target_id = $1::uuid AND status = 'InProgress'");
 
-enum db_status db_op_active_for_target(struct db_conn *c, const char *target_id,
-                                       struct db_op *out)
+enum db_status db_op_active_for_target(struct db_conn *c, const char *target_id, struct db_op *out)
 {
     const char *p[] = {target_id};
     return db_op_one(c, &db_op_active_target_q, 1, p, out);
@@ -116,14 +114,13 @@ enum db_status db_op_active_for_resource(struct db_conn *c, const char *sub, con
 
 /* One statement, so no transaction is held while the work runs: the lease,
  * not a lock, keeps other workers off the row meanwhile. */
-DB_STMT(db_op_claim_q,
-        "UPDATE operations SET lease_owner = $1,"
-        " leased_until = now() + make_interval(secs => $2::double precision),"
-        " attempts = attempts + 1"
-        " WHERE id = (SELECT id FROM operations WHERE status = 'InProgress'"
-        " AND (leased_until IS NULL OR leased_until < now())"
-        " ORDER BY start_time LIMIT 1 FOR UPDATE SKIP LOCKED)"
-        " RETURNING " OP_COLUMNS);
+DB_STMT(db_op_claim_q, "UPDATE operations SET lease_owner = $1,"
+                       " leased_until = now() + make_interval(secs => $2::double precision),"
+                       " attempts = attempts + 1"
+                       " WHERE id = (SELECT id FROM operations WHERE status = 'InProgress'"
+                       " AND (leased_until IS NULL OR leased_until < now())"
+                       " ORDER BY start_time LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                       " RETURNING " OP_COLUMNS);
 
 enum db_status db_op_claim(struct db_conn *c, const char *owner, unsigned lease_s,
                            struct db_op *out)
@@ -200,11 +197,10 @@ enum db_status db_op_finish(struct db_conn *c, const char *id, const char *statu
     return db_exec(c, &db_op_finish_q, 4, p, NULL);
 }
 
-DB_STMT(db_op_release_q,
-        "UPDATE operations SET lease_owner = NULL,"
-        " leased_until = CASE WHEN $3::bigint = 0 THEN NULL"
-        " ELSE now() + make_interval(secs => $3::double precision / 1000) END"
-        " WHERE id = $1::uuid AND lease_owner = $2 AND status = 'InProgress'");
+DB_STMT(db_op_release_q, "UPDATE operations SET lease_owner = NULL,"
+                         " leased_until = CASE WHEN $3::bigint = 0 THEN NULL"
+                         " ELSE now() + make_interval(secs => $3::double precision / 1000) END"
+                         " WHERE id = $1::uuid AND lease_owner = $2 AND status = 'InProgress'");
 
 enum db_status db_op_release(struct db_conn *c, const char *id, const char *owner,
                              unsigned long delay_ms)

@@ -21,7 +21,7 @@ struct db_op {
     char subscription_id[37];
     char location[65];
     char kind[16];
-    char *resource_id; /* owned */
+    char *resource_id;  /* owned */
     char target_id[37]; /* "" when none */
     json_t *params;     /* owned */
     char status[12];
@@ -45,8 +45,7 @@ enum db_status db_op_insert(struct db_conn *c, const char *id, const char *sub,
 /* By id within a subscription (the status route). DB_NOT_FOUND when none. */
 enum db_status db_op_get(struct db_conn *c, const char *sub, const char *id, struct db_op *out);
 /* The operation in progress on target (a VM), if any: DB_NOT_FOUND when none. */
-enum db_status db_op_active_for_target(struct db_conn *c, const char *target_id,
-                                       struct db_op *out);
+enum db_status db_op_active_for_target(struct db_conn *c, const char *target_id, struct db_op *out);
 /* The rg.delete in progress for a resource id (compared case-insensitively). */
 enum db_status db_op_active_for_resource(struct db_conn *c, const char *sub, const char *kind,
                                          const char *resource_id, struct db_op *out);

@@ -8,14 +8,14 @@
 
 #define DB_COPY(dst, r, row, col) snprintf((dst), sizeof(dst), "%s", PQgetvalue((r), (row), (col)))
 
-#define VM_COLUMNS                                                                          \
-    "v.id::text, v.subscription_id::text, g.name, v.name, v.location, v.etag::text,"        \
-    " v.tags::text, v.vm_size, v.image_publisher, v.image_offer, v.image_sku,"              \
-    " v.image_version, v.computer_name, v.admin_username, v.network_profile::text,"         \
-    " v.provisioning_state, v.power_state, coalesce(v.host_name, ''), v.claim_vcpus,"       \
-    " v.claim_memory_mb, v.claim_vfs,"                                                      \
+#define VM_COLUMNS                                                                    \
+    "v.id::text, v.subscription_id::text, g.name, v.name, v.location, v.etag::text,"  \
+    " v.tags::text, v.vm_size, v.image_publisher, v.image_offer, v.image_sku,"        \
+    " v.image_version, v.computer_name, v.admin_username, v.network_profile::text,"   \
+    " v.provisioning_state, v.power_state, coalesce(v.host_name, ''), v.claim_vcpus," \
+    " v.claim_memory_mb, v.claim_vfs,"                                                \
     " to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define VM_FROM                                                                             \
+#define VM_FROM                                                                                \
     " FROM virtual_machines v JOIN resource_groups g ON g.subscription_id = v.subscription_id" \
     " AND g.name_key = v.rg_key"
 
@@ -166,8 +166,8 @@ DB_STMT(db_vm_update_q,
 enum db_status db_vm_update(struct db_conn *c, const struct db_vm *in)
 {
     char *np = json_dumps(in->network_profile, JSON_COMPACT);
-    const char *p[] = {in->id, in->tags,         in->etag,          in->vm_size,
-                       np,     in->provisioning_state, in->power_state};
+    const char *p[] = {in->id,         in->tags, in->etag, in->vm_size, np, in->provisioning_state,
+                       in->power_state};
     enum db_status st = db_exec(c, &db_vm_update_q, 7, p, NULL);
     free(np);
     return st;

@@ -114,8 +114,8 @@ static const struct cfg_setting {
      10, 600000,
      "how often idle operation workers look for work even without a notification (LISTEN/NOTIFY "
      "wakes them at once)"},
-    {"ACCELNET_OPS_LEASE_S", "ops-lease-s", CFG_UINT, offsetof(struct config, ops_lease_s), "30",
-     2, 3600,
+    {"ACCELNET_OPS_LEASE_S", "ops-lease-s", CFG_UINT, offsetof(struct config, ops_lease_s), "30", 2,
+     3600,
      "seconds an operation stays with the process working on it without a renewal (renewed "
      "every third of it); when a process dies, any accelnetd takes its operations over after "
      "this long"},

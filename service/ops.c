@@ -197,8 +197,7 @@ static void *ops_listener_main(void *arg)
         if (rc <= 0)
             continue;
         if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
-            log_warn("ops: the LISTEN connection broke (%s); reconnecting",
-                     PQerrorMessage(pg));
+            log_warn("ops: the LISTEN connection broke (%s); reconnecting", PQerrorMessage(pg));
             PQfinish(pg);
             pg = NULL;
             next_connect = util_now_ms() + 500;

@@ -28,9 +28,8 @@ json_t *vmpolicy_rule_json(const char *stage, const struct nsgrule *r)
 {
     return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "stage", stage, "name",
                      r->name ? r->name : "", "priority", r->priority, "direction",
-                     nsgrule_direction_name(r->direction), "access",
-                     nsgrule_access_name(r->access), "protocol",
-                     nsgrule_protocol_name(r->protocol), "sourceAddressPrefixes",
+                     nsgrule_direction_name(r->direction), "access", nsgrule_access_name(r->access),
+                     "protocol", nsgrule_protocol_name(r->protocol), "sourceAddressPrefixes",
                      vmpolicy_addrs(r->src, r->nsrc), "sourcePortRanges",
                      vmpolicy_ports(r->src_ports, r->nsrc_ports), "destinationAddressPrefixes",
                      vmpolicy_addrs(r->dst, r->ndst), "destinationPortRanges",

@@ -415,10 +415,9 @@ static enum db_status vw_record_run(struct db_conn *c, void *arg)
 {
     struct vw_record *r = arg;
     r->conflict = 0;
-    enum db_status st =
-        db_nic_vf_record(c, r->nic_id, r->host, r->got->vf.pf, r->got->vf.vf_index,
-                         r->got->vf.pci_address, r->got->vf.representor, r->got->vf.driver,
-                         r->guest_driver, r->generation);
+    enum db_status st = db_nic_vf_record(c, r->nic_id, r->host, r->got->vf.pf, r->got->vf.vf_index,
+                                         r->got->vf.pci_address, r->got->vf.representor,
+                                         r->got->vf.driver, r->guest_driver, r->generation);
     if (st == DB_CONFLICT) {
         /* The database already records that VF for another NIC. */
         r->conflict = 1;
@@ -552,8 +551,8 @@ static enum ops_result vw_bringup(struct ops_ctx *ctx, struct db_op *op, unsigne
             free(msg);
             goto out_driver;
         }
-        struct vw_record r = {op,  n->id, w.vm.host_name, guest_driver ? guest_driver : "",
-                              &got, generation, 0};
+        struct vw_record r = {
+            op, n->id, w.vm.host_name, guest_driver ? guest_driver : "", &got, generation, 0};
         enum vw_status s = vw_tx(ctx, op, NULL, vw_record_run, &r);
         if (s != VW_OK) {
             res = vw_result(s, op, defer_ms);
@@ -575,10 +574,9 @@ static enum ops_result vw_bringup(struct ops_ctx *ctx, struct db_op *op, unsigne
         res = vw_result(vs, op, defer_ms);
         goto out_driver;
     }
-    log_fields(LOGL_INFO,
-               json_pack("{s:s, s:s, s:s, s:s, s:s}", "msg", "operation succeeded", "operationId",
-                         op->id, "kind", op->kind, "resource", op->resource_id, "host",
-                         w.vm.host_name));
+    log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:s, s:s}", "msg", "operation succeeded",
+                                    "operationId", op->id, "kind", op->kind, "resource",
+                                    op->resource_id, "host", w.vm.host_name));
     res = OPS_DONE;
 out_driver:
     free(guest_driver);
@@ -823,9 +821,9 @@ static enum ops_result vw_rg_delete(struct ops_ctx *ctx, struct db_op *op, unsig
         *defer_ms = VW_WAIT_MS;
         res = OPS_DEFER;
     } else {
-        log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:s}", "msg", "operation succeeded",
-                                        "operationId", op->id, "kind", op->kind, "resource",
-                                        op->resource_id));
+        log_fields(LOGL_INFO,
+                   json_pack("{s:s, s:s, s:s, s:s}", "msg", "operation succeeded", "operationId",
+                             op->id, "kind", op->kind, "resource", op->resource_id));
         res = OPS_DONE;
     }
 out:
@@ -842,6 +840,5 @@ enum ops_result vmwork_run(struct ops_ctx *ctx, struct db_op *op, unsigned long 
         return vw_vf_release(ctx, op, defer_ms);
     if (strcmp(op->kind, "rg.delete") == 0)
         return vw_rg_delete(ctx, op, defer_ms);
-    return vw_finish(ctx, op, "Failed", "InternalServerError", "Unknown operation kind.",
-                     defer_ms);
+    return vw_finish(ctx, op, "Failed", "InternalServerError", "Unknown operation kind.", defer_ms);
 }

@@ -559,6 +559,30 @@ static int start_agent(int i, const char *state_dir)
     return 0;
 }
 
+/* Stops agent i (if running) and starts it again with what it had, its
+ * calls delayed by delay_ms (test-only fault injection; 0: none). */
+static void restart_agent(int i, int delay_ms)
+{
+    char state_dir[480], delay[16];
+    snprintf(state_dir, sizeof state_dir, "%s", g.agents[i].state_dir);
+    snprintf(delay, sizeof delay, "%d", delay_ms);
+    if (itest_daemon_alive(&g.agents[i]))
+        itest_daemon_stop(&g.agents[i], 10000);
+    const char *argv[] = {"--vcpus",       "160", "--memory-mb", "2097152", "--pf",
+                          i < 2 ? "pf0,0000:03:00.0,15b3:1003,4" : "pf0,0000:03:00.0,15b3:1003,16",
+                          "--test-delay-ms", delay, NULL};
+    struct itest_agent_opts o = {.controller = g.d.url,
+                                 .token = g.agent_token,
+                                 .host_name = host_names[i],
+                                 .location = i < 2 ? "westeurope" : "westcentralus",
+                                 .state_dir = state_dir,
+                                 .port = g.agents[i].port,
+                                 .argv = argv};
+    if (itest_agent_start(&g.agents[i], &o) != 0)
+        fail_msg("agent %d did not restart", i + 1);
+    wait_healthy(host_names[i]);
+}
+
 /* --- fixture -------------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -1135,30 +1159,15 @@ static void test_agent_killed(void **state)
     const struct itest_daemon *ds[] = {&g.d};
     int ok, af, other;
     make_nics("ak", 8);
-    /* Slow attaches on host 1 so that the kill lands in the middle. */
-    char state_dir[480];
-    snprintf(state_dir, sizeof state_dir, "%s", g.agents[0].state_dir);
-    itest_daemon_stop(&g.agents[0], 10000);
-    {
-        static const char *const argv[] = {
-            "--vcpus",         "160",  "--memory-mb",
-            "2097152",         "--pf", "pf0,0000:03:00.0,15b3:1003,4",
-            "--test-delay-ms", "300",  NULL};
-        struct itest_agent_opts o = {.controller = g.d.url,
-                                     .token = g.agent_token,
-                                     .host_name = host_names[0],
-                                     .location = "westeurope",
-                                     .state_dir = state_dir,
-                                     .port = g.agents[0].port,
-                                     .argv = argv};
-        if (itest_agent_start(&g.agents[0], &o) != 0)
-            fail_msg("agent 1 did not restart");
-        wait_healthy(host_names[0]);
-    }
+    /* Slow calls on host 1, so that the kill lands in the middle of
+     * attaches. */
+    restart_agent(0, 1000);
     create_many(jobs, 8, ds, 1, "ak");
-    itest_sleep_ms(400);
+    itest_sleep_ms(500);
     itest_daemon_kill(&g.agents[0]);
     collect(jobs, 8, &g.d, &ok, &af, &other);
+    fprintf(stderr, "it_vm: agent killed: %d Succeeded, %d AllocationFailed, %d other\n", ok, af,
+            other);
     for (int i = 0; i < 8; i++)
         if (strcmp(jobs[i].result, "Succeeded") != 0 &&
             strcmp(jobs[i].code, "AllocationFailed") != 0 &&
@@ -1166,8 +1175,7 @@ static void test_agent_killed(void **state)
             fail_msg("%s ended %s %s", jobs[i].name, jobs[i].result, jobs[i].code);
     /* Back with what it had: the pending releases finish, and the counts
      * agree. */
-    if (start_agent(0, state_dir) != 0)
-        fail_msg("agent 1 did not come back");
+    restart_agent(0, 0);
     wait_idle(30000);
     expect_consistent();
     delete_all_vms("rg5");
@@ -1184,7 +1192,12 @@ static void test_daemon_killed(void **state)
     const struct itest_daemon *ds[] = {&g.d};
     int ok, af, other;
     make_nics("dk", 8);
+    /* Slow agents, so that the kill lands between attaches and their
+     * records: the next worker attaches again and gets the same VF. */
+    restart_agent(0, 400);
+    restart_agent(1, 400);
     create_many(jobs, 8, ds, 1, "dk");
+    itest_sleep_ms(300);
     itest_daemon_kill(&g.d);
     unsigned port = g.d.port;
     char listen[64];
@@ -1203,12 +1216,20 @@ static void test_daemon_killed(void **state)
     if (itest_daemon_wait_ready(&g.d, 20000) != 0)
         fail_msg("accelnetd did not come back");
     collect(jobs, 8, &g.d, &ok, &af, &other);
+    fprintf(stderr, "it_vm: accelnetd killed: %d Succeeded, %d AllocationFailed, %d other\n", ok,
+            af, other);
+    /* Workers of the restarted daemon took over operations the killed one
+     * had claimed. */
+    assert_true(pg_long("SELECT count(*) FROM operations WHERE kind = 'vm.create' AND attempts > 1"
+                        " AND resource_id LIKE '%%/dk-vm-%%'") > 0);
     if (ok + af != 8)
         fail_msg("after the restart: %d Succeeded, %d AllocationFailed, %d other", ok, af, other);
     wait_idle(30000);
     expect_consistent();
     delete_all_vms("rg5");
     expect_consistent();
+    restart_agent(0, 0);
+    restart_agent(1, 0);
 }
 
 /* Two accelnetd processes on one database, creates spread over both. */

@@ -37,6 +37,7 @@
 #include "api/eligibility.h"
 #include "api/netres.h"
 #include "api/operation.h"
+#include "api/vm_state.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/catalog.h"
@@ -1063,8 +1064,6 @@ void api_vm_get(struct req *rq, struct reply *rp)
 
 /* --- DELETE, deallocate, start ---------------------------------------------------------- */
 
-enum vm_action { VM_ACT_DELETE, VM_ACT_DEALLOCATE, VM_ACT_START };
-
 struct vm_action_tx {
     const struct req *rq;
     struct reply *rp;
@@ -1076,8 +1075,6 @@ struct vm_action_tx {
     char location[65];
     char busy_op[16];
 };
-
-static const char *const vm_action_kind[] = {"vm.delete", "vm.deallocate", "vm.start"};
 
 static enum db_status vm_action_run(struct db_conn *c, void *arg)
 {
@@ -1110,52 +1107,44 @@ static enum db_status vm_action_run(struct db_conn *c, void *arg)
         goto out;
     }
     st = db_op_active_for_target(c, v.id, &other);
-    if (st == DB_OK) {
-        /* The same request again: the operation already under way. */
-        if (strcmp(other.kind, vm_action_kind[t->action]) == 0) {
-            snprintf(t->op_id, sizeof(t->op_id), "%s", other.id);
-            t->outcome = VM_ACCEPTED;
-        } else {
-            snprintf(t->busy_op, sizeof(t->busy_op), "%s", other.kind);
-            t->outcome = VM_BUSY;
-        }
+    if (st != DB_OK && st != DB_NOT_FOUND)
         goto out;
-    }
-    if (st != DB_NOT_FOUND)
-        goto out;
+    struct vm_transition tr;
+    vm_state_action(t->action, v.provisioning_state, v.power_state, st == DB_OK ? other.kind : NULL,
+                    &tr);
     st = DB_OK;
-    const char *status = "InProgress";
-    if (t->action != VM_ACT_DELETE && strcmp(v.provisioning_state, "Failed") == 0) {
+    switch (tr.decision) {
+    case VM_DECIDE_SAME_OP:
+        /* The same request again: the operation already under way. */
+        snprintf(t->op_id, sizeof(t->op_id), "%s", other.id);
+        t->outcome = VM_ACCEPTED;
+        goto out;
+    case VM_DECIDE_BUSY:
+        snprintf(t->busy_op, sizeof(t->busy_op), "%s", other.kind);
+        t->outcome = VM_BUSY;
+        goto out;
+    case VM_DECIDE_NOT_ALLOWED:
         err_set(&t->err, ERR_OPERATION_NOT_ALLOWED, NULL,
                 "Virtual machine '%s' failed to be created, so it cannot be %s. PUT it again to "
                 "create it anew, or delete it.",
                 v.name, t->action == VM_ACT_START ? "started" : "deallocated");
         t->outcome = VM_INVALID;
         goto out;
-    }
-    switch (t->action) {
-    case VM_ACT_DELETE:
-        st = db_vm_set_state(c, v.id, "Deleting", NULL);
+    case VM_DECIDE_START_OP:
+        st = db_vm_set_state(c, v.id, tr.provisioning, tr.power);
         break;
-    case VM_ACT_DEALLOCATE:
-        if (strcmp(v.power_state, "deallocated") == 0)
-            status = "Succeeded"; /* nothing to do: an operation that is already done */
-        else
-            st = db_vm_set_state(c, v.id, "Updating", "deallocating");
-        break;
-    case VM_ACT_START:
-        if (strcmp(v.power_state, "running") == 0)
-            status = "Succeeded";
-        else
-            st = db_vm_set_state(c, v.id, "Updating", "starting");
+    case VM_DECIDE_ALREADY_DONE:
         break;
     }
     if (st == DB_OK) {
+        /* Nothing to do: an operation that is done already, for the client
+         * to poll like any other. */
+        int run = tr.decision == VM_DECIDE_START_OP;
         char *rid =
             arm_resource_id(v.subscription_id, v.rg_name, VM_PROVIDER, VM_TYPE, v.name, NULL, NULL);
         util_uuid4(t->op_id);
-        st = db_op_insert(c, t->op_id, t->sub, v.location, vm_action_kind[t->action], rid,
-                          strcmp(status, "InProgress") == 0 ? v.id : NULL, NULL, status);
+        st = db_op_insert(c, t->op_id, t->sub, v.location, tr.kind, rid, run ? v.id : NULL, NULL,
+                          run ? "InProgress" : "Succeeded");
         free(rid);
     }
     t->outcome = VM_ACCEPTED;

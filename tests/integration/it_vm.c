@@ -568,9 +568,15 @@ static void restart_agent(int i, int delay_ms)
     snprintf(delay, sizeof delay, "%d", delay_ms);
     if (itest_daemon_alive(&g.agents[i]))
         itest_daemon_stop(&g.agents[i], 10000);
-    const char *argv[] = {"--vcpus",       "160", "--memory-mb", "2097152", "--pf",
+    const char *argv[] = {"--vcpus",
+                          "160",
+                          "--memory-mb",
+                          "2097152",
+                          "--pf",
                           i < 2 ? "pf0,0000:03:00.0,15b3:1003,4" : "pf0,0000:03:00.0,15b3:1003,16",
-                          "--test-delay-ms", delay, NULL};
+                          "--test-delay-ms",
+                          delay,
+                          NULL};
     struct itest_agent_opts o = {.controller = g.d.url,
                                  .token = g.agent_token,
                                  .host_name = host_names[i],

@@ -3,6 +3,8 @@
 #   a private PostgreSQL cluster under .run/pg (created on first use, kept),
 #   a self-signed TLS certificate for localhost under .run/tls (first use),
 #   accelnetd on https://127.0.0.1:8443 (ACCELNET_LISTEN overrides),
+#   three sim host agents registered with it (two in westeurope, one in
+#   westcentralus, on 127.0.0.1:9101-9103, state under .run/agents),
 #   and the URL and bootstrap admin token printed. Ctrl-C stops it all.
 set -eu
 
@@ -41,8 +43,13 @@ fi
 
 pgstarted=1
 pid=""
+agent_pids=""
 cleanup() {
 	trap - EXIT INT TERM
+	for a in $agent_pids; do
+		kill -TERM "$a" 2>/dev/null || true
+		wait "$a" 2>/dev/null || true
+	done
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -85,6 +92,7 @@ ACCELNET_DATABASE_URL="host=$pgdir/sock port=5432 user=postgres dbname=accelnet"
 	ACCELNET_TLS_CERT="$run/tls/cert.pem" \
 	ACCELNET_TLS_KEY="$run/tls/key.pem" \
 	ACCELNET_ADMIN_TOKEN_FILE="$tokfile" \
+	ACCELNET_AGENT_CA_FILE="$run/tls/cert.pem" \
 	"$top/bin/accelnetd" 2>>"$log" &
 pid=$!
 
@@ -124,6 +132,35 @@ if [ -f "$tokfile" ] && [ -z "${ACCELNET_ADMIN_TOKEN:-}" ]; then
 	fi
 fi
 
+# --- host agents ------------------------------------------------------------------
+# Three sim agents, each with its own agent token, registered with accelnetd.
+agents="not started (the CLI is not logged in as the admin)"
+if [ "$cli" = "logged in as the admin" ]; then
+	agents=""
+	for spec in weu-host-1:westeurope:9101 weu-host-2:westeurope:9102 wcus-host-1:westcentralus:9103; do
+		name=${spec%%:*}
+		rest=${spec#*:}
+		loc=${rest%%:*}
+		port=${rest#*:}
+		mkdir -p "$run/agents/$name"
+		chmod 700 "$run/agents/$name"
+		if [ ! -s "$run/agents/$name/agent-token" ]; then
+			"$top/bin/accelnet" admin token create --role agent --description "make run $name" \
+				--query token -o tsv >"$run/agents/$name/agent-token"
+			chmod 600 "$run/agents/$name/agent-token"
+		fi
+		alog="$run/agent-$name.log"
+		: >"$alog"
+		"$top/bin/accelnet-agent" --controller "$url" --token-file "$run/agents/$name/agent-token" \
+			--host-name "$name" --location "$loc" --listen "127.0.0.1:$port" \
+			--tls-cert "$run/tls/cert.pem" --tls-key "$run/tls/key.pem" \
+			--ca-file "$run/tls/cert.pem" --state-dir "$run/agents/$name/state" \
+			--vcpus 128 --memory-mb 1048576 2>>"$alog" &
+		agent_pids="$agent_pids $!"
+		agents="$agents $name ($loc, https://127.0.0.1:$port)"
+	done
+fi
+
 cat <<EOF
 
   accelnetd is running.
@@ -134,6 +171,8 @@ cat <<EOF
     Log          $log   (one JSON line per request)
 
   CLI          bin/accelnet is $cli
+  Host agents $agents
+               logs in $run/agent-<name>.log; GET /admin/hosts lists them
 
   Try:
     bin/accelnet health -o table

@@ -1151,6 +1151,40 @@ static void test_capacity(void **state)
     assert_int_equal(pg_long("SELECT count(*) FROM network_interfaces WHERE name LIKE 'cap-nic-%%'"
                              " AND vm_id IS NULL"),
                      30 - 2 * HOST_VFS);
+    /* A failed VM is Failed and deallocated; once there is room, the same PUT
+     * creates it again (200 with the operation's headers). */
+    int failed = -1, succeeded = -1;
+    for (int i = 0; i < 30; i++) {
+        if (strcmp(jobs[i].result, "Succeeded") == 0)
+            succeeded = i;
+        else
+            failed = i;
+    }
+    json_t *vm = get_json(vm_url(SUB, "rg5", jobs[failed].name, NULL));
+    assert_string_equal(jstr(vm, "properties.provisioningState"), "Failed");
+    assert_string_equal(jstr(vm, "properties.instanceView.statuses[0].level"), "Error");
+    assert_string_equal(jstr(vm, "properties.instanceView.powerState"), "deallocated");
+    json_decref(vm);
+    /* Start and deallocate make no sense for it. */
+    expect("POST", vm_url(SUB, "rg5", jobs[failed].name, "start"), NULL, 409,
+           "OperationNotAllowed");
+    json_t *op = vm_action("DELETE", SUB, "rg5", jobs[succeeded].name, NULL);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    char nic[32];
+    snprintf(nic, sizeof nic, "cap-nic-%d", failed);
+    const char *nics[] = {nic, NULL};
+    char *body = vm_body(SUB, "rg5", nics);
+    struct itest_resp r;
+    call("PUT", vm_url(SUB, "rg5", jobs[failed].name, NULL), body, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "properties.provisioningState", "Creating");
+    op = wait_op(itest_header(&r, "Azure-AsyncOperation"));
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    itest_resp_free(&r);
+    free(body);
+    expect_consistent();
     delete_all_vms("rg5");
     assert_int_equal(pg_long("SELECT sum(vfs_used) FROM hosts WHERE location = 'westeurope'"), 0);
     expect_consistent();
@@ -1179,6 +1213,21 @@ static void test_agent_killed(void **state)
             strcmp(jobs[i].code, "AllocationFailed") != 0 &&
             strcmp(jobs[i].code, "HostAgentUnavailable") != 0)
             fail_msg("%s ended %s %s", jobs[i].name, jobs[i].result, jobs[i].code);
+    /* While the agent is away, the NICs of the VMs that failed on it wait
+     * for their VF's release: no other VM may have them yet. */
+    char *pending = pg_text("SELECT name FROM network_interfaces WHERE vf_host IS NOT NULL AND"
+                            " vf_index IS NULL AND vm_id IS NULL LIMIT 1");
+    if (other > 0) {
+        assert_non_null(pending);
+        const char *pn[] = {pending, NULL};
+        char *pb = vm_body(SUB, "rg5", pn);
+        struct itest_resp r;
+        call("PUT", vm_url(SUB, "rg5", "ak-pending", NULL), pb, &r);
+        ITEST_EXPECT_ERROR(&r, 409, "NicInUse");
+        itest_resp_free(&r);
+        free(pb);
+    }
+    free(pending);
     /* Back with what it had: the pending releases finish, and the counts
      * agree. */
     restart_agent(0, 0);
@@ -1203,7 +1252,36 @@ static void test_daemon_killed(void **state)
     restart_agent(0, 400);
     restart_agent(1, 400);
     create_many(jobs, 8, ds, 1, "dk");
-    itest_sleep_ms(300);
+    /* While the last one is being created: the same PUT changes nothing,
+     * other changes wait for the operation. */
+    {
+        struct itest_resp r;
+        char nic[32] = "dk-nic-7";
+        const char *nics[] = {nic, NULL};
+        char *body = vm_body(SUB, "rg5", nics);
+        call("PUT", vm_url(SUB, "rg5", "dk-vm-7", NULL), body, &r);
+        ITEST_EXPECT_STATUS(&r, 200);
+        expect_str(&r, "properties.provisioningState", "Creating");
+        itest_resp_free(&r);
+        free(body);
+        call("DELETE", vm_url(SUB, "rg5", "dk-vm-7", NULL), NULL, &r);
+        ITEST_EXPECT_ERROR(&r, 429, "RetryableErrorDueToAnotherOperation");
+        assert_non_null(itest_header(&r, "Retry-After"));
+        itest_resp_free(&r);
+        call("POST", vm_url(SUB, "rg5", "dk-vm-7", "deallocate"), NULL, &r);
+        ITEST_EXPECT_ERROR(&r, 429, "RetryableErrorDueToAnotherOperation");
+        itest_resp_free(&r);
+        call("PATCH", vm_url(SUB, "rg5", "dk-vm-7", NULL), "{\"tags\":{\"a\":\"b\"}}", &r);
+        ITEST_EXPECT_ERROR(&r, 429, "RetryableErrorDueToAnotherOperation");
+        itest_resp_free(&r);
+        /* The operation's result: 202 while it runs. */
+        call("GET", url_path(jobs[7].async), NULL, &r);
+        ITEST_EXPECT_STATUS(&r, 200);
+        expect_str(&r, "status", "InProgress");
+        assert_non_null(itest_header(&r, "Retry-After"));
+        itest_resp_free(&r);
+    }
+    itest_sleep_ms(100);
     itest_daemon_kill(&g.d);
     unsigned port = g.d.port;
     char listen[64];
@@ -1238,6 +1316,56 @@ static void test_daemon_killed(void **state)
     restart_agent(1, 0);
 }
 
+/* SIGTERM while operations run: accelnetd exits 0 after the workers
+ * finished their step or gave their operation back, and the next accelnetd
+ * finishes the rest. */
+static void test_daemon_sigterm(void **state)
+{
+    (void)state;
+    struct create_job jobs[6];
+    const struct itest_daemon *ds[] = {&g.d};
+    int ok, af, other;
+    make_nics("st", 6);
+    restart_agent(0, 300);
+    restart_agent(1, 300);
+    create_many(jobs, 6, ds, 1, "st");
+    itest_sleep_ms(200);
+    unsigned port = g.d.port;
+    assert_int_equal(itest_daemon_stop(&g.d, 20000), 0);
+    char *log = itest_daemon_log(&g.d);
+    assert_non_null(strstr(log, "operation workers stopped"));
+    free(log);
+    /* Nothing is leased by the stopped process. */
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE status = 'InProgress' AND"
+                             " lease_owner IS NOT NULL"),
+                     0);
+    char listen[64];
+    snprintf(listen, sizeof listen, "ACCELNET_LISTEN=127.0.0.1:%u", port);
+    const char *env[16];
+    size_t n = 0;
+    for (; daemon_env[n]; n++)
+        env[n] = daemon_env[n];
+    env[n++] = listen;
+    env[n] = NULL;
+    struct itest_daemon_opts o = {.env = env};
+    if (itest_daemon_spawn(&g.d, g.conninfo, &o) != 0)
+        fail_msg("accelnetd did not restart");
+    g.d.port = port;
+    snprintf(g.d.url, sizeof g.d.url, "https://127.0.0.1:%u", port);
+    if (itest_daemon_wait_ready(&g.d, 20000) != 0)
+        fail_msg("accelnetd did not come back");
+    collect(jobs, 6, &g.d, &ok, &af, &other);
+    if (ok != 6)
+        fail_msg("after SIGTERM and a restart: %d Succeeded, %d AllocationFailed, %d other", ok, af,
+                 other);
+    wait_idle(30000);
+    expect_consistent();
+    delete_all_vms("rg5");
+    expect_consistent();
+    restart_agent(0, 0);
+    restart_agent(1, 0);
+}
+
 /* Two accelnetd processes on one database, creates spread over both. */
 static void test_two_daemons(void **state)
 {
@@ -1264,11 +1392,11 @@ static void test_two_daemons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create),       cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_lifecycle),    cmocka_unit_test(test_operation_status),
-        cmocka_unit_test(test_rg_cascade),   cmocka_unit_test(test_capacity),
-        cmocka_unit_test(test_agent_killed), cmocka_unit_test(test_daemon_killed),
-        cmocka_unit_test(test_two_daemons),
+        cmocka_unit_test(test_create),         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_lifecycle),      cmocka_unit_test(test_operation_status),
+        cmocka_unit_test(test_rg_cascade),     cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_agent_killed),   cmocka_unit_test(test_daemon_killed),
+        cmocka_unit_test(test_daemon_sigterm), cmocka_unit_test(test_two_daemons),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -37,6 +37,7 @@
 #include "db/catalog.h"
 #include "db/nic.h"
 #include "db/resource_group.h"
+#include "db/vm.h"
 #include "db/vnet.h"
 
 #define NIC_TYPE          "networkInterfaces"
@@ -675,6 +676,37 @@ static enum db_status nic_put_run(struct db_conn *c, void *arg)
             t->out = t->cur;
             memset(&t->cur, 0, sizeof(t->cur));
             return DB_OK;
+        }
+        /* The addresses and the policy of a NIC whose VM runs are with its
+         * VF on the host's agent: a change there could not take effect, so
+         * it is refused until the VM is deallocated (then its next start
+         * attaches a VF with what the NIC says). */
+        int configs_same = t->cur.nconfigs == t->nconfigs;
+        for (size_t i = 0; i < t->nconfigs && configs_same; i++)
+            configs_same = ipconfig_same(&t->configs[i], t->configs[i].cur, ipconfig_primary(t, i));
+        int nsg_same = strcmp(t->cur.nsg_id, nsg_id) == 0;
+        if (!configs_same || !nsg_same) {
+            char power[16] = "";
+            if (*t->cur.vm_id) {
+                st = db_vm_power_for_share(c, t->cur.vm_id, power);
+                if (st != DB_OK && st != DB_NOT_FOUND)
+                    return st;
+                st = DB_OK;
+            }
+            int live = (*t->cur.vm_id && strcmp(power, "deallocated") != 0) || *t->cur.vf.host;
+            if (live && t->cur.accelerated_networking) {
+                err_set(&t->err, ERR_VM_MUST_BE_DEALLOCATED,
+                        configs_same ? "properties.networkSecurityGroup"
+                                     : "properties.ipConfigurations",
+                        "Network interface '%s' has Accelerated Networking and its virtual "
+                        "machine %s is %s: its %s cannot change until the virtual machine is "
+                        "deallocated (POST .../deallocate), when its next start applies them.",
+                        t->cur.name, t->cur.vm_name[0] ? t->cur.vm_name : "(being released)",
+                        power[0] ? power : "releasing its virtual function",
+                        configs_same ? "network security group" : "IP configurations");
+                t->outcome = NIC_INVALID;
+                return DB_OK;
+            }
         }
     }
 

@@ -209,6 +209,25 @@ enum db_status db_vm_delete(struct db_conn *c, const char *id)
     return db_exec(c, &db_vm_delete_q, 1, p, NULL);
 }
 
+DB_STMT(db_vm_power_for_share_q,
+        "SELECT power_state FROM virtual_machines WHERE id = $1::uuid FOR SHARE");
+
+enum db_status db_vm_power_for_share(struct db_conn *c, const char *id, char power[16])
+{
+    PGresult *r;
+    const char *p[] = {id};
+    enum db_status st = db_exec(c, &db_vm_power_for_share_q, 1, p, &r);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DB_NOT_FOUND;
+    }
+    snprintf(power, 16, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return DB_OK;
+}
+
 DB_STMT(db_vm_nic_attach_q, "UPDATE network_interfaces SET vm_id = $2::uuid, etag ="
                             " gen_random_uuid(), updated_at = now() WHERE id = $1::uuid");
 

@@ -62,6 +62,10 @@ enum db_status db_vm_set_placement(struct db_conn *c, const char *id, const char
                                    long long memory_mb, long vfs);
 enum db_status db_vm_delete(struct db_conn *c, const char *id);
 
+/* The VM's power state, its row locked FOR SHARE until the transaction ends
+ * (so that no start or deallocate changes it meanwhile). */
+enum db_status db_vm_power_for_share(struct db_conn *c, const char *id, char power[16]);
+
 /* --- the NICs of a VM ---------------------------------------------------------- */
 
 /* Sets (vm_id) or clears (vm_id NULL) the attachment of a NIC. */

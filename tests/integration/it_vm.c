@@ -918,6 +918,20 @@ static void test_lifecycle(void **state)
     json_decref(op);
     free(body);
     char *nic_uuid = pg_text("SELECT id::text FROM network_interfaces WHERE name = 'n1'");
+    /* While the VM runs, the NIC's policy and addresses are with its VF:
+     * changing them waits for a deallocation. */
+    char nbody[1200];
+    snprintf(nbody, sizeof nbody,
+             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
+             "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":{\"subnet\":{\"id\":"
+             "\"/subscriptions/%s/resourceGroups/rg3" NETP
+             "/virtualNetworks/vnet/subnets/s\"}}}]}}",
+             SUB);
+    struct itest_resp nr;
+    call("PUT", nic_url(SUB, "rg3", "n1"), nbody, &nr);
+    ITEST_EXPECT_ERROR(&nr, 409, "VmMustBeDeallocated");
+    assert_string_equal(jstr(nr.json, "error.target"), "properties.networkSecurityGroup");
+    itest_resp_free(&nr);
 
     op = vm_action("POST", SUB, "rg3", "vm", "deallocate");
     expect_op(op, "Succeeded", NULL);
@@ -941,6 +955,11 @@ static void test_lifecycle(void **state)
     op = vm_action("POST", SUB, "rg3", "vm", "deallocate");
     expect_op(op, "Succeeded", NULL);
     json_decref(op);
+    /* Deallocated: the NIC may change (the next start applies it). */
+    call("PUT", nic_url(SUB, "rg3", "n1"), nbody, &nr);
+    ITEST_EXPECT_STATUS(&nr, 200);
+    assert_null(jget(nr.json, "properties.networkSecurityGroup"));
+    itest_resp_free(&nr);
 
     op = vm_action("POST", SUB, "rg3", "vm", "start");
     expect_op(op, "Succeeded", NULL);

@@ -115,7 +115,10 @@ void api_op_result(struct req *rq, struct reply *rp)
     } else if (strcmp(op.status, "Canceled") == 0) {
         reply_error(rp, ERR_CONFLICT, NULL, "The operation was canceled.");
     } else {
-        reply_empty(rp, 204);
+        /* 200 without a body, as ARM answers an action's result (the SDKs'
+         * pollers accept 200 for every kind of operation, 204 only for
+         * deletes). */
+        reply_empty(rp, 200);
     }
     db_op_free(&op);
 }

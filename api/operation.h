@@ -7,7 +7,8 @@
  *   Retry-After:          ACCELNET_OPS_RETRY_AFTER
  * The first answers {id, name, status, startTime, endTime, error} (status
  * InProgress, Succeeded, Failed or Canceled); the second 202 while the
- * operation runs, then 204 when it succeeded, or its error when it failed. */
+ * operation runs, then 200 (no body) when it succeeded, or its error when it
+ * failed. */
 #ifndef ACCELNET_API_OPERATION_H
 #define ACCELNET_API_OPERATION_H
 

@@ -421,11 +421,12 @@ static json_t *vm_action(const char *method, const char *sub, const char *rg, co
     assert_non_null(async);
     assert_non_null(itest_header(&r, "Location"));
     json_t *op = wait_op(async);
-    /* The Location URL says 204 once it succeeded. */
+    /* The Location URL says 200 (no body) once it succeeded. */
     if (strcmp(jstr(op, "status"), "Succeeded") == 0) {
         struct itest_resp l;
         call("GET", url_path(itest_header(&r, "Location")), NULL, &l);
-        ITEST_EXPECT_STATUS(&l, 204);
+        ITEST_EXPECT_STATUS(&l, 200);
+        assert_int_equal(l.body_len, 0);
         itest_resp_free(&l);
     }
     itest_resp_free(&r);

@@ -63,7 +63,7 @@ static json_t *vm_status(const char *code, const char *level, const char *displa
 
 static json_t *vm_instance_view(const struct db_vm *v, int admin)
 {
-    char code[64], display[64];
+    char code[128], display[64];
     const char *ps = v->provisioning_state;
     char lower[16];
     snprintf(lower, sizeof(lower), "%s", ps);
@@ -74,8 +74,15 @@ static json_t *vm_instance_view(const struct db_vm *v, int admin)
     else
         snprintf(display, sizeof(display), "%s", ps);
     json_t *statuses = json_array();
-    json_array_append_new(statuses,
-                          vm_status(code, strcmp(ps, "Failed") == 0 ? "Error" : "Info", display));
+    json_t *pstatus = vm_status(code, strcmp(ps, "Failed") == 0 ? "Error" : "Info", display);
+    /* Why it failed, as ARM shows it: ProvisioningState/failed/<code>. */
+    if (strcmp(ps, "Failed") == 0 && *v->error_code) {
+        snprintf(code, sizeof(code), "ProvisioningState/failed/%s", v->error_code);
+        json_object_set_new(pstatus, "code", json_string(code));
+        json_object_set_new(pstatus, "message",
+                            json_string(v->error_message ? v->error_message : ""));
+    }
+    json_array_append_new(statuses, pstatus);
     snprintf(code, sizeof(code), "PowerState/%s", v->power_state);
     snprintf(display, sizeof(display), "VM %s", v->power_state);
     json_array_append_new(statuses, vm_status(code, "Info", display));

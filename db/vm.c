@@ -8,13 +8,15 @@
 
 #define DB_COPY(dst, r, row, col) snprintf((dst), sizeof(dst), "%s", PQgetvalue((r), (row), (col)))
 
-#define VM_COLUMNS                                                                    \
-    "v.id::text, v.subscription_id::text, g.name, v.name, v.location, v.etag::text,"  \
-    " v.tags::text, v.vm_size, v.image_publisher, v.image_offer, v.image_sku,"        \
-    " v.image_version, v.computer_name, v.admin_username, v.network_profile::text,"   \
-    " v.provisioning_state, v.power_state, coalesce(v.host_name, ''), v.claim_vcpus," \
-    " v.claim_memory_mb, v.claim_vfs,"                                                \
-    " to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define VM_COLUMNS                                                                            \
+    "v.id::text, v.subscription_id::text, g.name, v.name, v.location, v.etag::text,"          \
+    " v.tags::text, v.vm_size, v.image_publisher, v.image_offer, v.image_sku,"                \
+    " v.image_version, v.computer_name, v.admin_username, v.network_profile::text,"           \
+    " v.provisioning_state, v.power_state, coalesce(v.host_name, ''), v.claim_vcpus,"         \
+    " v.claim_memory_mb, v.claim_vfs,"                                                        \
+    " to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"         \
+    " CASE WHEN v.provisioning_state = 'Failed' THEN (SELECT o.error::text FROM operations o" \
+    " WHERE o.target_id = v.id AND o.status = 'Failed' ORDER BY o.end_time DESC LIMIT 1) END"
 #define VM_FROM                                                                                \
     " FROM virtual_machines v JOIN resource_groups g ON g.subscription_id = v.subscription_id" \
     " AND g.name_key = v.rg_key"
@@ -22,6 +24,8 @@
 void db_vm_free(struct db_vm *v)
 {
     free(v->tags);
+    free(v->error_message);
+    v->error_message = NULL;
     json_decref(v->network_profile);
     v->tags = NULL;
     v->network_profile = NULL;
@@ -63,6 +67,16 @@ static void db_vm_row(PGresult *r, int row, struct db_vm *v)
     v->claim_memory_mb = atoll(PQgetvalue(r, row, 19));
     v->claim_vfs = atol(PQgetvalue(r, row, 20));
     DB_COPY(v->created_at, r, row, 21);
+    if (!PQgetisnull(r, row, 22)) {
+        json_t *e = json_loads(PQgetvalue(r, row, 22), 0, NULL);
+        const char *code = json_string_value(json_object_get(e, "code"));
+        const char *msg = json_string_value(json_object_get(e, "message"));
+        if (code)
+            snprintf(v->error_code, sizeof(v->error_code), "%s", code);
+        if (msg)
+            v->error_message = util_xstrdup(msg);
+        json_decref(e);
+    }
 }
 
 static enum db_status db_vm_one(struct db_conn *c, struct db_stmt *q, int n, const char **p,

@@ -37,6 +37,10 @@ struct db_vm {
     long long claim_memory_mb;
     long claim_vfs;
     char created_at[40];
+    /* Failed: the code and message of its latest failed operation ("" and
+     * NULL otherwise; owned). */
+    char error_code[80];
+    char *error_message;
 };
 void db_vm_free(struct db_vm *v);
 void db_vm_list_free(struct db_vm *items, size_t n);

@@ -36,6 +36,29 @@ struct ops {
     int stopping;
 };
 
+/* Process-wide counters for /metrics. */
+static unsigned long long ops_done_total, ops_deferred_total, ops_lost_total;
+
+void ops_metrics_render(struct buf *out)
+{
+    buf_appendf(out,
+                "# HELP accelnet_operations_ended_total Operation runs that ended the operation "
+                "(Succeeded, Failed or Canceled).\n"
+                "# TYPE accelnet_operations_ended_total counter\n"
+                "accelnet_operations_ended_total %llu\n"
+                "# HELP accelnet_operations_deferred_total Operation runs that gave the operation "
+                "back to be continued later (waiting, a transient error, a stop).\n"
+                "# TYPE accelnet_operations_deferred_total counter\n"
+                "accelnet_operations_deferred_total %llu\n"
+                "# HELP accelnet_operations_lost_total Operation runs that found their lease "
+                "taken over by another worker.\n"
+                "# TYPE accelnet_operations_lost_total counter\n"
+                "accelnet_operations_lost_total %llu\n",
+                __atomic_load_n(&ops_done_total, __ATOMIC_RELAXED),
+                __atomic_load_n(&ops_deferred_total, __ATOMIC_RELAXED),
+                __atomic_load_n(&ops_lost_total, __ATOMIC_RELAXED));
+}
+
 int ops_stopping(const struct ops *ops)
 {
     return ops && __atomic_load_n(&ops->stopping, __ATOMIC_ACQUIRE);
@@ -108,6 +131,12 @@ static int ops_round(struct ops *o)
                                      op.resource_id, "step", op.step, "attempt", op.attempts));
     unsigned long defer_ms = 0;
     enum ops_result res = o->run(&o->ctx, &op, &defer_ms);
+    if (res == OPS_DONE)
+        __atomic_add_fetch(&ops_done_total, 1, __ATOMIC_RELAXED);
+    else if (res == OPS_DEFER)
+        __atomic_add_fetch(&ops_deferred_total, 1, __ATOMIC_RELAXED);
+    else
+        __atomic_add_fetch(&ops_lost_total, 1, __ATOMIC_RELAXED);
     if (res == OPS_DEFER)
         ops_give_back(o, &op, defer_ms);
     else if (res == OPS_LOST)

@@ -20,6 +20,7 @@
 #ifndef ACCELNET_SERVICE_OPS_H
 #define ACCELNET_SERVICE_OPS_H
 
+#include "common/util.h"
 #include "db/db.h"
 #include "db/op.h"
 #include "scheduler/sched.h"
@@ -64,5 +65,9 @@ int ops_stopping(const struct ops *ops);
  * agent) is tried again: doubles per attempt from 500 ms up to 30 s, with
  * jitter. Pure, for tests. */
 unsigned long ops_retry_delay_ms(int attempts, uint32_t rnd);
+
+/* The process's operation counters as Prometheus text: operations run to
+ * their end, given back to run later, and lost to another worker. */
+void ops_metrics_render(struct buf *out);
 
 #endif

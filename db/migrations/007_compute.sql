@@ -100,3 +100,5 @@ CREATE INDEX operations_pending ON operations (start_time) WHERE status = 'InPro
 CREATE UNIQUE INDEX operations_one_per_target ON operations (target_id)
     WHERE status = 'InProgress' AND target_id IS NOT NULL;
 CREATE INDEX operations_resource ON operations (subscription_id, lower(resource_id));
+-- A VM's latest failed operation (why it is Failed, in its instance view).
+CREATE INDEX operations_target ON operations (target_id, end_time) WHERE target_id IS NOT NULL;

@@ -1183,6 +1183,10 @@ static void test_capacity(void **state)
     json_t *vm = get_json(vm_url(SUB, "rg5", jobs[failed].name, NULL));
     assert_string_equal(jstr(vm, "properties.provisioningState"), "Failed");
     assert_string_equal(jstr(vm, "properties.instanceView.statuses[0].level"), "Error");
+    assert_string_equal(jstr(vm, "properties.instanceView.statuses[0].code"),
+                        "ProvisioningState/failed/AllocationFailed");
+    assert_non_null(
+        strstr(jstr(vm, "properties.instanceView.statuses[0].message"), "virtual function"));
     assert_string_equal(jstr(vm, "properties.instanceView.powerState"), "deallocated");
     json_decref(vm);
     /* Start and deallocate make no sense for it. */

@@ -163,14 +163,11 @@ static const char *vw_nic_ref(const struct vw_vm *w, const char *nic_id)
 }
 
 /* The accelerated NICs a VF was (or may have been) attached for on the
- * VM's host: attached to this VM, or holding a VF recorded on that host. */
+ * VM's host: those attached to the VM (a NIC leaves a VM only in the
+ * transaction that records its VF's detach or release). */
 static int vw_nic_has_vf(const struct vw_vm *w, const struct db_vm_nic *n)
 {
-    if (!n->accelerated)
-        return 0;
-    if (strcmp(n->vm_id, w->vm.id) == 0)
-        return 1;
-    return *w->vm.host_name && strcmp(n->vf_host, w->vm.host_name) == 0;
+    return n->accelerated && strcmp(n->vm_id, w->vm.id) == 0;
 }
 
 /* --- detaching (undo, delete, deallocate) ----------------------------------------- */

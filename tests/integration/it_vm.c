@@ -1032,6 +1032,43 @@ static void test_rg_cascade(void **state)
                      0);
     assert_int_equal(pg_long("SELECT count(*) FROM virtual_machines WHERE rg_key = 'rg4'"), 0);
     expect_consistent();
+    /* A group whose NIC a VM of another group uses: the cascade fails with
+     * NicInUse, and the group stays. */
+    put_network(SUB, "rg4n", "westeurope");
+    put_nic(SUB, "rg4n", "shared", "westeurope", 0, 0);
+    put_network(SUB, "rg4v", "westeurope");
+    const char *shared[] = {"shared", NULL};
+    body = vm_body_ex(SUB, "rg4n", "westeurope", "Standard_A1", "Canonical", "UbuntuServer",
+                      "16.04-LTS", shared, 0);
+    call("PUT", vm_url(SUB, "rg4v", "vm", NULL), body, &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    op = wait_op(itest_header(&r, "Azure-AsyncOperation"));
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    itest_resp_free(&r);
+    free(body);
+    call("DELETE", rg_url(SUB, "rg4n"), NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 202);
+    op = wait_op(itest_header(&r, "Azure-AsyncOperation"));
+    expect_op(op, "Failed", "NicInUse");
+    json_decref(op);
+    itest_resp_free(&r);
+    json_decref(get_json(rg_url(SUB, "rg4n")));
+    json_decref(get_json(nic_url(SUB, "rg4n", "shared")));
+    /* Once that VM's group is gone, the other one goes too. */
+    call("DELETE", rg_url(SUB, "rg4v"), NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 202);
+    op = wait_op(itest_header(&r, "Azure-AsyncOperation"));
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    itest_resp_free(&r);
+    call("DELETE", rg_url(SUB, "rg4n"), NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 202);
+    op = wait_op(itest_header(&r, "Azure-AsyncOperation"));
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    itest_resp_free(&r);
+    expect("GET", rg_url(SUB, "rg4n"), NULL, 404, "ResourceGroupNotFound");
     /* An empty group goes at once. */
     put_ok(rg_url(SUB, "rg4e"), "{\"location\":\"westeurope\"}");
     expect("DELETE", rg_url(SUB, "rg4e"), NULL, 200, NULL);

@@ -112,4 +112,18 @@ void api_host_disable(struct req *rq, struct reply *rp);
 void api_host_drain(struct req *rq, struct reply *rp);
 void api_host_enable(struct req *rq, struct reply *rp);
 
+/* api/virtual_machine.c — virtual machines (Microsoft.Compute) */
+void api_vm_put(struct req *rq, struct reply *rp);
+void api_vm_get(struct req *rq, struct reply *rp);
+void api_vm_patch(struct req *rq, struct reply *rp);
+void api_vm_delete(struct req *rq, struct reply *rp);
+void api_vm_deallocate(struct req *rq, struct reply *rp);
+void api_vm_start(struct req *rq, struct reply *rp);
+void api_vm_list(struct req *rq, struct reply *rp);
+void api_vm_list_all(struct req *rq, struct reply *rp);
+
+/* api/operation.c — the status of long-running operations */
+void api_op_get(struct req *rq, struct reply *rp);
+void api_op_result(struct req *rq, struct reply *rp);
+
 #endif

@@ -4,6 +4,7 @@
 #include "scheduler/sched.h"
 #include "service/agentclient.h"
 #include "service/metrics.h"
+#include "service/ops.h"
 #include "service/outbox.h"
 
 DB_STMT(api_health_ping_q, "SELECT 1");
@@ -36,5 +37,6 @@ void api_metrics_get(struct req *rq, struct reply *rp)
     outbox_metrics_render(&out);
     sched_metrics_render(&out);
     agentc_metrics_render(&out);
+    ops_metrics_render(&out);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", out.data);
 }

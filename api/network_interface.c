@@ -37,6 +37,7 @@
 #include "db/catalog.h"
 #include "db/nic.h"
 #include "db/resource_group.h"
+#include "db/vm.h"
 #include "db/vnet.h"
 
 #define NIC_TYPE          "networkInterfaces"
@@ -87,10 +88,19 @@ static json_t *nic_json(const struct db_nic *n)
             props, "networkSecurityGroup",
             nic_ref_json(arm_resource_id(n->subscription_id, n->nsg_rg, NETRES_PROVIDER,
                                          "networkSecurityGroups", n->nsg_name, NULL, NULL)));
-    /* Attached to a VM: the compute issue knows the VM's id; until then only
-     * the database (tests) can attach one, and the id is unknown (null). */
     if (*n->vm_id)
-        json_object_set_new(props, "virtualMachine", json_pack("{s:n}", "id"));
+        json_object_set_new(
+            props, "virtualMachine",
+            nic_ref_json(arm_resource_id(n->subscription_id, n->vm_rg, "Microsoft.Compute",
+                                         "virtualMachines", n->vm_name, NULL, NULL)));
+    /* The VF that backs it while its VM runs (what the guest sees as the
+     * "Mellanox ConnectX-3 Virtual Function Ethernet Adapter"). */
+    if (*n->vf.host && n->vf.index >= 0)
+        json_object_set_new(props, "virtualFunction",
+                            json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "host", n->vf.host, "pf",
+                                      n->vf.pf, "vfIndex", (int)n->vf.index, "pciAddress",
+                                      n->vf.pci_address, "driver", n->vf.driver, "guestDriver",
+                                      n->vf.guest_driver));
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", id, "name", n->name, "type",
                           NIC_TYPE_FULL, "location", n->location, "tags",
                           tags ? tags : json_object(), "etag", etag, "properties", props);
@@ -193,6 +203,7 @@ static const struct jspec nic_properties_spec[] = {
     NETRES_IGNORED("resourceGuid", JSPEC_T_STRING),
     NETRES_IGNORED("macAddress", JSPEC_T_STRING),
     NETRES_IGNORED("virtualMachine", JSPEC_T_OBJECT),
+    NETRES_IGNORED("virtualFunction", JSPEC_T_OBJECT),
     NETRES_IGNORED("primary", JSPEC_T_BOOL),
     JSPEC_END,
 };
@@ -666,6 +677,37 @@ static enum db_status nic_put_run(struct db_conn *c, void *arg)
             memset(&t->cur, 0, sizeof(t->cur));
             return DB_OK;
         }
+        /* The addresses and the policy of a NIC whose VM runs are with its
+         * VF on the host's agent: a change there could not take effect, so
+         * it is refused until the VM is deallocated (then its next start
+         * attaches a VF with what the NIC says). */
+        int configs_same = t->cur.nconfigs == t->nconfigs;
+        for (size_t i = 0; i < t->nconfigs && configs_same; i++)
+            configs_same = ipconfig_same(&t->configs[i], t->configs[i].cur, ipconfig_primary(t, i));
+        int nsg_same = strcmp(t->cur.nsg_id, nsg_id) == 0;
+        if (!configs_same || !nsg_same) {
+            char power[16] = "";
+            if (*t->cur.vm_id) {
+                st = db_vm_power_for_share(c, t->cur.vm_id, power);
+                if (st != DB_OK && st != DB_NOT_FOUND)
+                    return st;
+                st = DB_OK;
+            }
+            int live = (*t->cur.vm_id && strcmp(power, "deallocated") != 0) || *t->cur.vf.host;
+            if (live && t->cur.accelerated_networking) {
+                err_set(&t->err, ERR_VM_MUST_BE_DEALLOCATED,
+                        configs_same ? "properties.networkSecurityGroup"
+                                     : "properties.ipConfigurations",
+                        "Network interface '%s' has Accelerated Networking and its virtual "
+                        "machine %s is %s: its %s cannot change until the virtual machine is "
+                        "deallocated (POST .../deallocate), when its next start applies them.",
+                        t->cur.name, t->cur.vm_name[0] ? t->cur.vm_name : "(being released)",
+                        power[0] ? power : "releasing its virtual function",
+                        configs_same ? "network security group" : "IP configurations");
+                t->outcome = NIC_INVALID;
+                return DB_OK;
+            }
+        }
     }
 
     /* Write: the NIC, then its configurations anew (ids and etags of those
@@ -953,10 +995,14 @@ static enum db_status nic_delete_run(struct db_conn *c, void *arg)
     if (arm_preconditions(t->rq, t->rp, n.etag) != 0) {
         t->outcome = NIC_PRECONDITION;
     } else if (*n.vm_id) {
+        /* network_interfaces.vm_id is the key to virtual_machines (007). */
+        char *vm = arm_resource_id(n.subscription_id, n.vm_rg, "Microsoft.Compute",
+                                   "virtualMachines", n.vm_name, NULL, NULL);
         err_set(&t->err, ERR_NIC_IN_USE, NULL,
                 "Network interface '%s' is used by virtual machine %s. Delete the virtual "
                 "machine, or detach the network interface from it, first.",
-                n.name, n.vm_id);
+                n.name, vm);
+        free(vm);
         t->outcome = NIC_INVALID;
     } else {
         st = db_nic_delete(c, n.id);

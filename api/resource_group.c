@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "api/arm.h"
+#include "api/operation.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/catalog.h"
+#include "db/op.h"
 #include "db/resource_group.h"
 
 struct rg_put_req {
@@ -242,6 +244,52 @@ static enum db_status rg_delete_run(struct db_conn *c, void *arg)
     return exists ? db_rg_delete(c, t->sub, t->name) : DB_NOT_FOUND;
 }
 
+/* A group with resources is deleted by an rg.delete operation (its VMs
+ * first, then its network interfaces, virtual networks and network security
+ * groups: service/vmwork.c). One at a time per group: a second DELETE answers
+ * with the operation already under way. */
+struct rg_cascade_tx {
+    const char *sub, *name;
+    char op_id[37];
+    char location[65];
+    int gone;
+};
+
+static enum db_status rg_cascade_run(struct db_conn *c, void *arg)
+{
+    struct rg_cascade_tx *t = arg;
+    struct db_rg g = {0};
+    struct db_op other = {0};
+    t->gone = 0;
+    char *key = arm_lock_key(t->sub, "", "resourceGroups", t->name);
+    enum db_status st = db_lock_key(c, key);
+    free(key);
+    if (st == DB_OK)
+        st = db_rg_get(c, t->sub, t->name, &g);
+    if (st == DB_NOT_FOUND) {
+        t->gone = 1;
+        return DB_OK;
+    }
+    if (st != DB_OK)
+        return st;
+    char *rid = util_asprintf("/subscriptions/%s/resourceGroups/%s", g.subscription_id, g.name);
+    snprintf(t->location, sizeof(t->location), "%s", g.location);
+    st = db_op_active_for_resource(c, t->sub, "rg.delete", rid, &other);
+    if (st == DB_OK) {
+        snprintf(t->op_id, sizeof(t->op_id), "%s", other.id);
+    } else if (st == DB_NOT_FOUND) {
+        json_t *params = json_pack("{s:s}", "resourceGroup", g.name);
+        util_uuid4(t->op_id);
+        st = db_op_insert(c, t->op_id, t->sub, g.location, "rg.delete", rid, NULL, params,
+                          "InProgress");
+        json_decref(params);
+    }
+    db_op_free(&other);
+    free(rid);
+    db_rg_free(&g);
+    return st;
+}
+
 /* HEAD: ARM's CheckExistence, 204 when the group exists, 404 when not. */
 void api_rg_head(struct req *rq, struct reply *rp)
 {
@@ -262,11 +310,20 @@ void api_rg_delete(struct req *rq, struct reply *rp)
         return; /* the 412 is in rp */
     if (st == DB_NOT_FOUND)
         reply_empty(rp, 204);
-    else if (st == DB_CONFLICT)
-        /* Resources in the group still refer to it (foreign keys). */
-        reply_error(rp, ERR_RESOURCE_GROUP_NOT_EMPTY, "resourceGroupName",
-                    "Resource group '%s' still contains resources; delete them first.", name);
-    else if (st != DB_OK)
+    else if (st == DB_CONFLICT) {
+        /* Resources in the group still refer to it (foreign keys): delete
+         * them, then the group, as a long-running operation. */
+        struct rg_cascade_tx ct = {.sub = t.sub, .name = name};
+        st = db_tx(rq->app->db, rg_cascade_run, &ct);
+        if (st != DB_OK) {
+            reply_db_error(rp, rq, st);
+        } else if (ct.gone) {
+            reply_empty(rp, 204);
+        } else {
+            api_op_headers(rq, rp, t.sub, ct.location, ct.op_id);
+            reply_empty(rp, 202);
+        }
+    } else if (st != DB_OK)
         reply_db_error(rp, rq, st);
     else
         reply_empty(rp, 200);

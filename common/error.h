@@ -50,6 +50,26 @@
     X(ERR_IN_USE_SUBNET_CANNOT_BE_DELETED, "InUseSubnetCannotBeDeleted", 409) \
     X(ERR_NIC_IN_USE, "NicInUse", 409)
 
+/* Virtual machines and their operations (api/virtual_machine.c,
+ * api/operation.c, service/vmwork.c): the 400s, then the others. ARM's own
+ * codes where ARM has one (AllocationFailed is in the main table). The codes
+ * of a failed operation (HostAgentUnavailable, VirtualFunctionAttachFailed)
+ * are shown in the operation's error; their status is what the
+ * operationResults URL answers with. */
+#define ERR_TABLE_VM_400(X)                                                                 \
+    X(ERR_AN_NIC_ATTACH_AT_CREATE_ONLY, "AcceleratedNicCanOnlyBeAttachedAtVmCreation", 400) \
+    X(ERR_NIC_COUNT_EXCEEDED, "NetworkInterfaceCountExceeded", 400)                         \
+    X(ERR_VM_PRIMARY_NIC, "VirtualMachineMustHaveOneNetworkInterfaceAsPrimary", 400)        \
+    X(ERR_NIC_LOCATION_MISMATCH, "NicLocationMismatch", 400)
+#define ERR_TABLE_VM_409(X)                                             \
+    X(ERR_VM_MUST_BE_DEALLOCATED, "VmMustBeDeallocated", 409)           \
+    X(ERR_PROPERTY_CHANGE_NOT_ALLOWED, "PropertyChangeNotAllowed", 409) \
+    X(ERR_OPERATION_NOT_ALLOWED, "OperationNotAllowed", 409)            \
+    X(ERR_VF_ATTACH_FAILED, "VirtualFunctionAttachFailed", 409)
+#define ERR_TABLE_VM_429(X) \
+    X(ERR_RETRYABLE_ANOTHER_OPERATION, "RetryableErrorDueToAnotherOperation", 429)
+#define ERR_TABLE_VM_503(X) X(ERR_HOST_AGENT_UNAVAILABLE, "HostAgentUnavailable", 503)
+
 /* X(enum, "ArmCode", http_status), grouped by status. Codes are API: once
  * published, a code keeps its name and status. */
 #define ERR_TABLE(X)                                                            \
@@ -66,6 +86,7 @@
     ERR_TABLE_ELIGIBILITY(X)                                                    \
     ERR_TABLE_NSG(X)                                                            \
     ERR_TABLE_VNET_NIC_400(X)                                                   \
+    ERR_TABLE_VM_400(X)                                                         \
     X(ERR_AUTHENTICATION_FAILED, "AuthenticationFailed", 401)                   \
     X(ERR_AUTHORIZATION_FAILED, "AuthorizationFailed", 403)                     \
     X(ERR_NOT_FOUND, "NotFound", 404)                                           \
@@ -90,12 +111,15 @@
     X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \
     X(ERR_NO_FREE_VIRTUAL_FUNCTION, "NoFreeVirtualFunction", 409)               \
     X(ERR_STALE_POLICY_GENERATION, "StalePolicyGeneration", 409)                \
+    ERR_TABLE_VM_409(X)                                                         \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
     X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \
     X(ERR_UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", 415)                  \
     X(ERR_TOO_MANY_REQUESTS, "TooManyRequests", 429)                            \
+    ERR_TABLE_VM_429(X)                                                         \
     X(ERR_INTERNAL, "InternalServerError", 500)                                 \
-    X(ERR_SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)
+    X(ERR_SERVICE_UNAVAILABLE, "ServiceUnavailable", 503)                       \
+    ERR_TABLE_VM_503(X)
 
 enum err_code {
 #define ERR_ENUM(e, code, status) e,

@@ -8,17 +8,24 @@
 
 #define DB_COPY(dst, r, row, col) snprintf((dst), sizeof(dst), "%s", PQgetvalue((r), (row), (col)))
 
-#define NIC_COLUMNS                                                                           \
-    "n.id::text, n.subscription_id::text, g.name, n.name, n.location, n.etag::text,"          \
-    " n.provisioning_state, upper(replace(n.mac_address::text, ':', '-')),"                   \
-    " n.enable_accelerated_networking, n.enable_ip_forwarding, coalesce(n.nsg_id::text, '')," \
-    " coalesce(sg.name, ''), coalesce(s.name, ''), coalesce(n.vm_id::text, ''), n.tags::text"
+#define NIC_COLUMNS                                                                            \
+    "n.id::text, n.subscription_id::text, g.name, n.name, n.location, n.etag::text,"           \
+    " n.provisioning_state, upper(replace(n.mac_address::text, ':', '-')),"                    \
+    " n.enable_accelerated_networking, n.enable_ip_forwarding, coalesce(n.nsg_id::text, ''),"  \
+    " coalesce(sg.name, ''), coalesce(s.name, ''), coalesce(n.vm_id::text, ''), n.tags::text," \
+    " coalesce(vmg.name, ''), coalesce(vm.name, ''), coalesce(n.vf_host, ''),"                 \
+    " coalesce(n.vf_pf, ''), coalesce(n.vf_index, -1), coalesce(n.vf_pci_address, ''),"        \
+    " coalesce(n.vf_representor, ''), coalesce(n.vf_driver, ''),"                              \
+    " coalesce(n.vf_guest_driver, '')"
 #define NIC_FROM                                                                                 \
     " FROM network_interfaces n JOIN resource_groups g ON g.subscription_id = n.subscription_id" \
     " AND g.name_key = n.rg_key"                                                                 \
     " LEFT JOIN network_security_groups s ON s.id = n.nsg_id"                                    \
     " LEFT JOIN resource_groups sg ON sg.subscription_id = s.subscription_id"                    \
-    " AND sg.name_key = s.rg_key"
+    " AND sg.name_key = s.rg_key"                                                                \
+    " LEFT JOIN virtual_machines vm ON vm.id = n.vm_id"                                          \
+    " LEFT JOIN resource_groups vmg ON vmg.subscription_id = vm.subscription_id"                 \
+    " AND vmg.name_key = vm.rg_key"
 
 void db_nic_free(struct db_nic *n)
 {
@@ -54,6 +61,15 @@ static void db_nic_row(PGresult *r, int row, struct db_nic *n)
     DB_COPY(n->nsg_name, r, row, 12);
     DB_COPY(n->vm_id, r, row, 13);
     n->tags = util_xstrdup(PQgetvalue(r, row, 14));
+    DB_COPY(n->vm_rg, r, row, 15);
+    DB_COPY(n->vm_name, r, row, 16);
+    DB_COPY(n->vf.host, r, row, 17);
+    DB_COPY(n->vf.pf, r, row, 18);
+    n->vf.index = atol(PQgetvalue(r, row, 19));
+    DB_COPY(n->vf.pci_address, r, row, 20);
+    DB_COPY(n->vf.representor, r, row, 21);
+    DB_COPY(n->vf.driver, r, row, 22);
+    DB_COPY(n->vf.guest_driver, r, row, 23);
 }
 
 DB_STMT(db_ipconfig_list_q,

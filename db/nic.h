@@ -28,6 +28,19 @@ struct db_ipconfig {
     int primary;
 };
 
+/* The virtual function backing an accelerated NIC of a running VM (host ""
+ * when none). A host with index -1 is a VF being released: the host's agent
+ * did not confirm its detach yet. */
+struct db_nic_vf {
+    char host[64];
+    char pf[16];
+    long index; /* -1 when not recorded */
+    char pci_address[16];
+    char representor[32];
+    char driver[65];
+    char guest_driver[128]; /* what the guest shows (the image's vf_driver) */
+};
+
 struct db_nic {
     char id[37];
     char subscription_id[37];
@@ -42,7 +55,10 @@ struct db_nic {
     char nsg_id[37]; /* "" when none */
     char nsg_rg[91];
     char nsg_name[DB_NET_NAME_MAX + 1];
-    char vm_id[37];              /* "" when not attached */
+    char vm_id[37]; /* "" when not attached */
+    char vm_rg[91]; /* the VM's group and name, for its id */
+    char vm_name[81];
+    struct db_nic_vf vf;
     char *tags;                  /* owned JSON object text */
     struct db_ipconfig *configs; /* owned, ordered by lower(name) */
     size_t nconfigs;

@@ -109,3 +109,39 @@ enum db_status db_rg_list(struct db_conn *c, const char *sub, const char *after,
     PQclear(r);
     return DB_OK;
 }
+
+DB_STMT(db_rg_delete_nics_q,
+        "WITH d AS (DELETE FROM network_interfaces WHERE subscription_id = $1::uuid"
+        " AND rg_key = lower($2) AND vm_id IS NULL RETURNING 1)"
+        " SELECT count(*) FROM network_interfaces WHERE subscription_id = $1::uuid"
+        " AND rg_key = lower($2) AND vm_id IS NOT NULL");
+
+enum db_status db_rg_delete_nics(struct db_conn *c, const char *sub, const char *rg)
+{
+    PGresult *r;
+    const char *p[] = {sub, rg};
+    enum db_status st = db_exec(c, &db_rg_delete_nics_q, 2, p, &r);
+    if (st != DB_OK)
+        return st;
+    st = atol(PQgetvalue(r, 0, 0)) > 0 ? DB_CONFLICT : DB_OK;
+    PQclear(r);
+    return st;
+}
+
+DB_STMT(db_rg_delete_vnets_q, "DELETE FROM virtual_networks WHERE subscription_id = $1::uuid"
+                              " AND rg_key = lower($2)");
+
+enum db_status db_rg_delete_vnets(struct db_conn *c, const char *sub, const char *rg)
+{
+    const char *p[] = {sub, rg};
+    return db_exec(c, &db_rg_delete_vnets_q, 2, p, NULL);
+}
+
+DB_STMT(db_rg_delete_nsgs_q, "DELETE FROM network_security_groups WHERE subscription_id = $1::uuid"
+                             " AND rg_key = lower($2)");
+
+enum db_status db_rg_delete_nsgs(struct db_conn *c, const char *sub, const char *rg)
+{
+    const char *p[] = {sub, rg};
+    return db_exec(c, &db_rg_delete_nsgs_q, 2, p, NULL);
+}

@@ -28,4 +28,14 @@ enum db_status db_rg_delete(struct db_conn *c, const char *sub, const char *name
 enum db_status db_rg_list(struct db_conn *c, const char *sub, const char *after, long limit,
                           struct db_rg **items, size_t *n);
 
+/* The cascade of a resource-group delete (service/vmwork.c), in one
+ * transaction after its VMs are gone. Each DB_CONFLICT means something
+ * outside the group still uses what is being deleted. */
+/* Its network interfaces; DB_CONFLICT when one is still attached to a VM. */
+enum db_status db_rg_delete_nics(struct db_conn *c, const char *sub, const char *rg);
+/* Its virtual networks with their subnets. */
+enum db_status db_rg_delete_vnets(struct db_conn *c, const char *sub, const char *rg);
+/* Its network security groups with their rules. */
+enum db_status db_rg_delete_nsgs(struct db_conn *c, const char *sub, const char *rg);
+
 #endif

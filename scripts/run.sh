@@ -3,6 +3,8 @@
 #   a private PostgreSQL cluster under .run/pg (created on first use, kept),
 #   a self-signed TLS certificate for localhost under .run/tls (first use),
 #   accelnetd on https://127.0.0.1:8443 (ACCELNET_LISTEN overrides),
+#   three sim host agents registered with it (two in westeurope, one in
+#   westcentralus, on 127.0.0.1:9101-9103, state under .run/agents),
 #   and the URL and bootstrap admin token printed. Ctrl-C stops it all.
 set -eu
 
@@ -144,7 +146,7 @@ start_agent() { # name location port
 	"$top/bin/accelnet-agent" --controller "$url" --token-file "$adir/token" \
 		--ca-file "$run/tls/cert.pem" --host-name "$1" --location "$2" \
 		--listen "127.0.0.1:$3" --tls-cert "$run/tls/cert.pem" --tls-key "$run/tls/key.pem" \
-		--state-dir "$adir/state" 2>>"$adir/agent.log" &
+		--state-dir "$adir/state" --vcpus 128 --memory-mb 1048576 2>>"$adir/agent.log" &
 	agent_pids="$agent_pids $!"
 }
 agents="not started (no admin token to make agent tokens with)"

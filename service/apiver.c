@@ -20,11 +20,12 @@
  *               subnets, network security groups, network interfaces; its
  *               virtual machine scale set operations send 2018-10-01, which
  *               accelnetd does not serve)
+ *   2026-04-01  @azure/arm-compute 25.1.1 (Microsoft.Compute: virtual machines)
  *
  * A new client release that sends another version: add it here and to the
  * ApiVersion parameter in openapi.yaml. */
 static const char *const apiver_versions[] = {"2016-09-01", "2021-07-01", "2025-04-01",
-                                              "2026-01-01"};
+                                              "2026-01-01", "2026-04-01"};
 #define APIVER_N (sizeof(apiver_versions) / sizeof(apiver_versions[0]))
 
 static pthread_once_t apiver_once = PTHREAD_ONCE_INIT;

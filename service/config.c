@@ -107,6 +107,21 @@ static const struct cfg_setting {
     {"ACCELNET_AGENT_MAX_PER_HOST", "agent-max-per-host", CFG_UINT,
      offsetof(struct config, agent_max_per_host), "4", 1, 256,
      "most calls one fan-out has in flight to one host agent at once"},
+    {"ACCELNET_WORKERS", "workers", CFG_UINT, offsetof(struct config, workers), "4", 0, 64,
+     "operation worker threads (VM create/delete/start/deallocate, resource-group delete); 0: "
+     "this process only serves the API and other processes do the work"},
+    {"ACCELNET_OPS_POLL_MS", "ops-poll-ms", CFG_UINT, offsetof(struct config, ops_poll_ms), "1000",
+     10, 600000,
+     "how often idle operation workers look for work even without a notification (LISTEN/NOTIFY "
+     "wakes them at once)"},
+    {"ACCELNET_OPS_LEASE_S", "ops-lease-s", CFG_UINT, offsetof(struct config, ops_lease_s), "30", 2,
+     3600,
+     "seconds an operation stays with the process working on it without a renewal (renewed "
+     "every third of it); when a process dies, any accelnetd takes its operations over after "
+     "this long"},
+    {"ACCELNET_OPS_RETRY_AFTER", "ops-retry-after", CFG_UINT,
+     offsetof(struct config, ops_retry_after_s), "2", 1, 3600,
+     "the Retry-After (seconds) that long-running operations tell clients to poll with"},
 };
 #define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
 

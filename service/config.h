@@ -43,6 +43,11 @@ struct config {
     unsigned agent_retry_base_ms;       /* ACCELNET_AGENT_RETRY_BASE_MS */
     unsigned agent_max_in_flight;       /* ACCELNET_AGENT_MAX_IN_FLIGHT */
     unsigned agent_max_per_host;        /* ACCELNET_AGENT_MAX_PER_HOST */
+    /* The operation engine (service/ops.c). */
+    unsigned workers;           /* ACCELNET_WORKERS */
+    unsigned ops_poll_ms;       /* ACCELNET_OPS_POLL_MS */
+    unsigned ops_lease_s;       /* ACCELNET_OPS_LEASE_S */
+    unsigned ops_retry_after_s; /* ACCELNET_OPS_RETRY_AFTER */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };

@@ -14,12 +14,15 @@
 #include "common/version.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "service/agentclient.h"
 #include "service/auth.h"
 #include "service/config.h"
 #include "service/http.h"
 #include "service/metrics.h"
+#include "service/ops.h"
 #include "service/outbox.h"
 #include "service/routes.h"
+#include "service/vmwork.h"
 
 static const char *main_getenv(const char *name)
 {
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
     struct metrics *metrics = NULL;
     struct http_server *srv = NULL;
     struct outbox *outbox = NULL;
+    struct agentc *agents = NULL;
+    struct ops *ops = NULL;
 
     log_set_program("accelnetd");
     switch (config_parse(&cfg, argc, argv, main_getenv, err, sizeof(err))) {
@@ -125,6 +130,16 @@ int main(int argc, char **argv)
     outbox = outbox_start(pool, &cfg);
     if (!outbox)
         goto out;
+    struct agentc_opts aopts;
+    agentc_opts_from(&cfg, &aopts);
+    agents = agentc_new(&aopts);
+    if (!agents)
+        goto out;
+    /* The operation workers: VM create/delete/start/deallocate and
+     * resource-group deletes, carried out from the operations table. */
+    ops = ops_start(pool, agents, &cfg, vmwork_run);
+    if (!ops)
+        goto out;
     metrics = metrics_new(routes, routes_count);
     struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics};
     srv = http_start(&app, routes, routes_count, err, sizeof(err));
@@ -150,6 +165,10 @@ int main(int argc, char **argv)
     }
     http_quiesce(srv);
     long left = http_drain(srv, cfg.shutdown_grace_s);
+    /* Each worker finishes the step it is in and gives its operation back
+     * for whichever accelnetd runs next. */
+    ops_stop(ops);
+    ops = NULL;
     if (left > 0) {
         /* Their threads are blocked in handlers: stopping the server would
          * wait for them. Leave without tearing down what they still use. */
@@ -160,6 +179,8 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     http_stop(srv);
+    ops_stop(ops);
+    agentc_free(agents);
     /* After the requests (which may queue events), before the pool. */
     outbox_stop(outbox);
     metrics_free(metrics);

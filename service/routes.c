@@ -13,6 +13,9 @@
 #define NSG     NSGS "/{networkSecurityGroupName}"
 #define VNET    NET "/virtualNetworks/{virtualNetworkName}"
 #define NIC     NET "/networkInterfaces/{networkInterfaceName}"
+#define COMPUTE SUB "/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute"
+#define VM      COMPUTE "/virtualMachines/{vmName}"
+#define OPS     SUB "/providers/Microsoft.Compute/locations/{location}"
 
 /* Every endpoint accelnetd serves. Order matters only where two patterns
  * could match the same path: the first wins. */
@@ -116,6 +119,18 @@ const struct route routes[] = {
     {"GET",    NIC,                                      api_nic_get,                     AUTH_SUBSCRIPTION, 0},
     {"PATCH",  NIC,                                      api_nic_patch,                   AUTH_SUBSCRIPTION, 0},
     {"DELETE", NIC,                                      api_nic_delete,                  AUTH_SUBSCRIPTION, 0},
+
+    /* Microsoft.Compute: virtual machines and the status of long-running operations */
+    {"GET",    SUB "/providers/Microsoft.Compute/virtualMachines", api_vm_list_all,       AUTH_SUBSCRIPTION, 0},
+    {"GET",    COMPUTE "/virtualMachines",               api_vm_list,                     AUTH_SUBSCRIPTION, 0},
+    {"PUT",    VM,                                       api_vm_put,                      AUTH_SUBSCRIPTION, 0},
+    {"GET",    VM,                                       api_vm_get,                      AUTH_SUBSCRIPTION, 0},
+    {"PATCH",  VM,                                       api_vm_patch,                    AUTH_SUBSCRIPTION, 0},
+    {"DELETE", VM,                                       api_vm_delete,                   AUTH_SUBSCRIPTION, 0},
+    {"POST",   VM "/deallocate",                         api_vm_deallocate,               AUTH_SUBSCRIPTION, 0},
+    {"POST",   VM "/start",                              api_vm_start,                    AUTH_SUBSCRIPTION, 0},
+    {"GET",    OPS "/operations/{operationId}",          api_op_get,                      AUTH_SUBSCRIPTION, 0},
+    {"GET",    OPS "/operationResults/{operationId}",    api_op_result,                   AUTH_SUBSCRIPTION, 0},
 };
 // clang-format on
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

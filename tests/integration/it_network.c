@@ -572,9 +572,8 @@ static void test_vnet_crud(void **state)
     expect("PUT", vnet_url(SUB_VNET, "NoGroup", "VNet1"),
            VNET_BODY("westeurope", "\"10.0.0.0/16\"", ""), 404, "ResourceGroupNotFound");
 
-    /* The group cannot go while it holds VNets. */
-    expect("DELETE", "/subscriptions/" SUB_VNET "/resourcegroups/RG1?" AV, NULL, 409,
-           "ResourceGroupNotEmpty");
+    /* (A DELETE of the group now deletes what it holds, as a long-running
+     * operation: it_vm.c tests that cascade.) */
     expect("DELETE", vnet_url(SUB_VNET, "rg1", "vnet1"), NULL, 200, NULL);
     expect("DELETE", vnet_url(SUB_VNET, "rg1", "vnet1"), NULL, 204, NULL);
     expect("GET", vnet_url(SUB_VNET, "rg1", "vnet1"), NULL, 404, "ResourceNotFound");
@@ -1529,8 +1528,15 @@ static void test_in_use(void **state)
            "{\"properties\":{\"addressPrefix\":\"10.0.0.0/25\"}}", 200, NULL);
 
     /* A NIC attached to a VM cannot be deleted. */
-    pg_exec("UPDATE network_interfaces SET vm_id = gen_random_uuid() WHERE name = 'nic' AND"
-            " subscription_id = '%s'",
+    pg_exec("INSERT INTO virtual_machines (id, subscription_id, rg_key, name, location, etag,"
+            " vm_size, image_publisher, image_offer, image_sku, image_version, computer_name,"
+            " admin_username, provisioning_state, power_state) VALUES"
+            " ('6f1c0c1e-0000-4000-8000-000000000001', '%s', 'rg', 'vm1', 'westeurope',"
+            " gen_random_uuid(), 'Standard_A1', 'p', 'o', 's', 'latest', 'vm1', 'u', 'Succeeded',"
+            " 'deallocated')",
+            SUB_USE);
+    pg_exec("UPDATE network_interfaces SET vm_id = '6f1c0c1e-0000-4000-8000-000000000001'"
+            " WHERE name = 'nic' AND subscription_id = '%s'",
             SUB_USE);
     call("GET", nic_url(SUB_USE, "rg", "nic"), NULL, NULL, &r);
     assert_non_null(jget(r.json, "properties.virtualMachine"));
@@ -1541,6 +1547,7 @@ static void test_in_use(void **state)
                              SUB_USE),
                      1);
     pg_exec("UPDATE network_interfaces SET vm_id = NULL WHERE subscription_id = '%s'", SUB_USE);
+    pg_exec("DELETE FROM virtual_machines WHERE subscription_id = '%s'", SUB_USE);
     expect("DELETE", nic_url(SUB_USE, "rg", "nic"), NULL, 200, NULL);
     /* Unused now. */
     expect("DELETE", subnet_url(SUB_USE, "rg", "v", "s"), NULL, 200, NULL);

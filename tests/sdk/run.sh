@@ -6,9 +6,10 @@
 # (npm ci, only when node_modules is missing or stale), creates a fresh
 # database on the throwaway PostgreSQL, starts its own accelnetd from
 # ACCELNET_TEST_BIN on a free 127.0.0.1 port with the test certificate and a
-# known admin token, runs `node --test` on tests/sdk/*.test.mjs with the TAP
-# reporter (tests/run.sh counts its "# pass N" / "# fail N" lines), then
-# stops that daemon by its PID.
+# known admin token, and a sim accelnet-agent registered with it (for the VM
+# of the compute step), runs `node --test` on tests/sdk/*.test.mjs with the
+# TAP reporter (tests/run.sh counts its "# pass N" / "# fail N" lines), then
+# stops the agent and the daemon by their PIDs.
 #
 # Exit status: node's, or 1 when the daemon could not be started or did not
 # stop cleanly (a sanitizer report, a crash) although every test passed.
@@ -42,7 +43,17 @@ DB=accelnet_sdk
 LOG="$SCRATCH/sdk-accelnetd.log"
 TOKEN_FILE="$SCRATCH/sdk-accelnetd.token"
 DAEMON=""
+AGENT=""
 NODE=""
+HOST_NAME=sdk-host-1
+AGENT_LOG="$SCRATCH/sdk-agent.log"
+
+stop_agent() {
+    [ -n "$AGENT" ] || return 0
+    kill -TERM "$AGENT" 2>/dev/null
+    wait "$AGENT" 2>/dev/null
+    AGENT=""
+}
 
 stop_node() {
     [ -n "$NODE" ] || return 0
@@ -76,9 +87,9 @@ stop_daemon() {
     fi
     return 0
 }
-trap 'stop_node; stop_daemon; exit 130' INT
-trap 'stop_node; stop_daemon; exit 143' TERM
-trap 'stop_node; stop_daemon' EXIT
+trap 'stop_node; stop_agent; stop_daemon; exit 130' INT
+trap 'stop_node; stop_agent; stop_daemon; exit 143' TERM
+trap 'stop_node; stop_agent; stop_daemon' EXIT
 
 # --- packages -----------------------------------------------------------------------
 "$top/tests/npm-ci.sh" "$here" || {
@@ -132,6 +143,11 @@ denv=(
     "ACCELNET_ADMIN_TOKEN=$ADMIN_TOKEN"
     "ACCELNET_ADMIN_TOKEN_FILE=$TOKEN_FILE"
     "ACCELNET_LOG_LEVEL=debug"
+    "ACCELNET_AGENT_CA_FILE=$CERT"
+    "ACCELNET_HOST_HEARTBEAT_INTERVAL=1"
+    "ACCELNET_HOST_HEARTBEAT_TIMEOUT=5"
+    "ACCELNET_OPS_POLL_MS=200"
+    "ACCELNET_OPS_RETRY_AFTER=1"
 )
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
     [ -n "${!v:-}" ] && denv+=("$v=${!v}")
@@ -169,6 +185,36 @@ if [ "$ready" -ne 1 ]; then
 fi
 echo "sdk/run.sh: accelnetd pid $DAEMON at $URL (log $LOG)"
 
+# --- a host agent (sim backend) for the VM ----------------------------------------------------
+# It registers with the admin token (an operator's token may register hosts).
+aport=$(node -e '
+    const s = require("node:net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });') || {
+    echo "sdk/run.sh: no free port on 127.0.0.1" >&2
+    exit 1
+}
+aenv=(
+    "PATH=/usr/local/bin:/usr/bin:/bin"
+    "ACCELNET_AGENT_CONTROLLER=$URL"
+    "ACCELNET_AGENT_TOKEN=$ADMIN_TOKEN"
+    "ACCELNET_AGENT_HOST_NAME=$HOST_NAME"
+    "ACCELNET_AGENT_LOCATION=westeurope"
+    "ACCELNET_AGENT_LISTEN=127.0.0.1:$aport"
+    "ACCELNET_AGENT_STATE_DIR=$SCRATCH/sdk-agent-state"
+    "ACCELNET_AGENT_TLS_CERT=$CERT"
+    "ACCELNET_AGENT_TLS_KEY=$KEY"
+    "ACCELNET_AGENT_CA_FILE=$CERT"
+    "ACCELNET_AGENT_VCPUS=64"
+    "ACCELNET_AGENT_MEMORY_MB=524288"
+)
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    [ -n "${!v:-}" ] && aenv+=("$v=${!v}")
+done
+rm -rf "$SCRATCH/sdk-agent-state"
+(cd "$SCRATCH" && exec env -i "${aenv[@]}" "${pdeath[@]}" "$BIN/accelnet-agent") >"$AGENT_LOG" 2>&1 </dev/null &
+AGENT=$!
+echo "sdk/run.sh: accelnet-agent pid $AGENT at https://127.0.0.1:$aport (log $AGENT_LOG)"
+
 # --- the test -------------------------------------------------------------------------------
 # Only what the test needs; no proxy variables (the pipelines' proxy policy
 # reads HTTPS_PROXY and friends), no AZURE_* settings.
@@ -178,6 +224,7 @@ nenv=(
     "NODE_EXTRA_CA_CERTS=$CERT"
     "ACCELNET_SDK_URL=$URL"
     "ACCELNET_SDK_ADMIN_TOKEN=$ADMIN_TOKEN"
+    "ACCELNET_SDK_HOST=$HOST_NAME"
 )
 [ -n "${ACCELNET_TEST_CONTRACT_LOG:-}" ] && nenv+=("ACCELNET_TEST_CONTRACT_LOG=$ACCELNET_TEST_CONTRACT_LOG")
 # In the background, so that INT/TERM reach the traps at once (bash runs
@@ -189,5 +236,6 @@ wait "$NODE"
 rc=$?
 NODE=""
 
+stop_agent
 stop_daemon || { [ "$rc" -eq 0 ] && rc=1; }
 exit "$rc"

@@ -11,7 +11,9 @@
 // The clients are used unchanged, as published: @azure/arm-features for the
 // preview registration, @azure/arm-resources for resource groups,
 // @azure/arm-network for virtual networks, subnets, network security groups
-// and network interfaces. Their only settings: the endpoint, a TokenCredential
+// and network interfaces, @azure/arm-compute for a virtual machine with the
+// accelerated NIC (placed on the sim host agent tests/sdk/run.sh starts; its
+// long-running operations polled by the SDK's own poller). Their only settings: the endpoint, a TokenCredential
 // that hands out an accelnet user token of the test subscription, and a
 // pipeline policy that refuses any URL but the daemon's (and records each
 // response for the contract check). Operator steps (creating the
@@ -27,6 +29,7 @@ import { appendFileSync } from "node:fs";
 import { FeatureClient } from "@azure/arm-features";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { NetworkManagementClient } from "@azure/arm-network";
+import { ComputeManagementClient } from "@azure/arm-compute";
 
 // --- what the test expects of accelnet --------------------------------------
 
@@ -47,7 +50,12 @@ const LOCATION = "westeurope";
 const DEFAULT_PAGE_SIZE = 100;
 // The api-versions accelnetd serves (service/apiver.c); every request the
 // clients send must carry one of them.
-const SUPPORTED_API_VERSIONS = ["2016-09-01", "2021-07-01", "2025-04-01", "2026-01-01"];
+const SUPPORTED_API_VERSIONS = ["2016-09-01", "2021-07-01", "2025-04-01", "2026-01-01", "2026-04-01"];
+// An eligible size and image of the seed catalogue.
+const VM_SIZE = "Standard_DS15_v2";
+const VM_IMAGE = { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2012-R2-Datacenter", version: "latest" };
+// The host agent tests/sdk/run.sh starts (ACCELNET_SDK_HOST).
+const HOST = process.env.ACCELNET_SDK_HOST || "";
 const ADMIN_API_VERSION = "2016-09-01";
 const STEP_TIMEOUT_MS = 120_000;
 
@@ -258,6 +266,7 @@ describe("accelnet through the official Azure SDK clients", () => {
         st.features = new FeatureClient(st.credential, sub, clientOptions());
         st.resources = new ResourceManagementClient(st.credential, sub, clientOptions());
         st.network = new NetworkManagementClient(st.credential, sub, clientOptions());
+        st.compute = new ComputeManagementClient(st.credential, sub, clientOptions());
         // Which Microsoft.Network routes does this daemon serve? The router
         // answers 404 NotFound for a path it does not know; a served list
         // answers 200.
@@ -497,6 +506,72 @@ describe("accelnet through the official Azure SDK clients", () => {
             );
             assert.equal((await st.network.networkInterfaces.get(rgName, names.nicAccel)).enableAcceleratedNetworking, true);
         }
+    });
+
+    step("a VM with the accelerated NIC (@azure/arm-compute, long-running), its VF, deallocate, start, delete", async (t) => {
+        if (!needs(t, "NIC with accelerated networking (beginCreateOrUpdateAndWait), read back")) return false;
+        if (!HOST) {
+            t.skip("no host agent (ACCELNET_SDK_HOST is not set)");
+            return false;
+        }
+        // The agent has registered and heartbeats.
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+            const h = await admin("GET", `/admin/hosts/${HOST}`);
+            if (h.status === 200 && h.json.health === "Healthy") break;
+            assert.ok(Date.now() < deadline, `host ${HOST} is not Healthy: ${h.text}`);
+            await new Promise((ok) => setTimeout(ok, 200));
+        }
+        const nicAccel = await st.network.networkInterfaces.get(rgName, names.nicAccel);
+        const vmName = "sdk-vm";
+        const vm = await st.compute.virtualMachines.beginCreateOrUpdateAndWait(rgName, vmName, {
+            location: LOCATION,
+            tags: { purpose: "sdk" },
+            hardwareProfile: { vmSize: VM_SIZE },
+            storageProfile: { imageReference: VM_IMAGE },
+            osProfile: { computerName: "sdkvm", adminUsername: "azureuser", adminPassword: "S3cret-Passw0rd!" },
+            networkProfile: { networkInterfaces: [{ id: nicAccel.id, primary: true }] },
+        });
+        assert.equal(vm.name, vmName);
+        assert.equal(vm.type, "Microsoft.Compute/virtualMachines");
+        assert.equal(vm.provisioningState, "Succeeded");
+        assert.equal(vm.hardwareProfile?.vmSize, VM_SIZE);
+        assert.equal(vm.osProfile?.adminPassword, undefined, "the password is never returned");
+        assert.ok(vm.vmId, "a vmId");
+        const statuses = (vm.instanceView?.statuses ?? []).map((x) => x.code);
+        assert.ok(statuses.includes("PowerState/running"), `power state running: ${statuses}`);
+        // The NIC shows the VF that backs it (accelnet's member, read raw).
+        const raw = await http("GET", `${nicAccel.id}?api-version=2026-01-01`, st.userToken);
+        assert.equal(raw.status, 200, raw.text);
+        const vf = raw.json.properties.virtualFunction;
+        assert.equal(vf?.host, HOST, raw.text);
+        assert.equal(vf?.guestDriver, "Mellanox ConnectX-3 Virtual Function Ethernet Adapter");
+        assert.equal(raw.json.properties.virtualMachine?.id?.toLowerCase(), vm.id.toLowerCase());
+        // An accelerated NIC cannot be added to the existing VM.
+        const second = "sdk-nic-accel-2";
+        const nic2 = await st.network.networkInterfaces.beginCreateOrUpdateAndWait(rgName, second, nicBody(names.subnetAccel, true));
+        st.nics.push(second);
+        await expectRestError(
+            st.compute.virtualMachines.beginCreateOrUpdateAndWait(rgName, vmName, {
+                ...vm,
+                networkProfile: { networkInterfaces: [{ id: nicAccel.id, primary: true }, { id: nic2.id, primary: false }] },
+            }),
+            "AcceleratedNicCanOnlyBeAttachedAtVmCreation",
+            400,
+        );
+        assert.deepEqual((await collect(st.compute.virtualMachines.list(rgName))).map((v) => v.name), [vmName]);
+        // Deallocate, start, delete: each polled to the end by the SDK.
+        await st.compute.virtualMachines.beginDeallocateAndWait(rgName, vmName);
+        const stopped = await st.compute.virtualMachines.get(rgName, vmName);
+        assert.ok((stopped.instanceView?.statuses ?? []).some((x) => x.code === "PowerState/deallocated"));
+        assert.equal((await http("GET", `${nicAccel.id}?api-version=2026-01-01`, st.userToken)).json.properties.virtualFunction, undefined);
+        await st.compute.virtualMachines.beginStartAndWait(rgName, vmName);
+        const started = await st.compute.virtualMachines.get(rgName, vmName);
+        assert.ok((started.instanceView?.statuses ?? []).some((x) => x.code === "PowerState/running"));
+        await st.compute.virtualMachines.beginDeleteAndWait(rgName, vmName);
+        await expectRestError(st.compute.virtualMachines.get(rgName, vmName), "ResourceNotFound", 404);
+        const after_ = await http("GET", `${nicAccel.id}?api-version=2026-01-01`, st.userToken);
+        assert.equal(after_.json.properties.virtualMachine, undefined, "the NIC is kept, detached");
     });
 
     step("delete everything", async (t) => {

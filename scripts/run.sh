@@ -180,7 +180,7 @@ cat <<EOF
 
   Try:
     bin/accelnet health -o table
-    bin/accelnet rest -m GET --uri /admin/hosts
+    bin/accelnet admin host list -o table
     bin/accelnet admin subscription create --display-name demo -o table
   README.md, "A first session", walks through the rest.
 

@@ -1182,12 +1182,14 @@ static void delete_all_vms(const char *rg)
     wait_idle(30000);
 }
 
-/* Many VMs at once against two hosts with 4 VFs each: 8 succeed, the rest
- * fail with AllocationFailed, and nothing is over-committed. */
+/* Many VMs at once (the issue's 50) against two hosts with 4 VFs each: 8
+ * succeed, the rest fail with AllocationFailed, and nothing is
+ * over-committed. */
+#define CAPACITY_VMS 50
 static void test_capacity(void **state)
 {
     (void)state;
-    struct create_job jobs[30];
+    struct create_job jobs[CAPACITY_VMS];
     const struct itest_daemon *ds[] = {&g.d};
     int ok, af, other;
     put_network(SUB, "rg5", "westeurope");
@@ -1195,23 +1197,23 @@ static void test_capacity(void **state)
     delete_all_vms("rg1");
     delete_all_vms("rg2");
     assert_int_equal(pg_long("SELECT sum(vfs_used) FROM hosts WHERE location = 'westeurope'"), 0);
-    make_nics("cap", 30);
-    create_many(jobs, 30, ds, 1, "cap");
-    collect(jobs, 30, &g.d, &ok, &af, &other);
-    if (ok != 2 * HOST_VFS || af != 30 - 2 * HOST_VFS || other != 0)
+    make_nics("cap", CAPACITY_VMS);
+    create_many(jobs, CAPACITY_VMS, ds, 1, "cap");
+    collect(jobs, CAPACITY_VMS, &g.d, &ok, &af, &other);
+    if (ok != 2 * HOST_VFS || af != CAPACITY_VMS - 2 * HOST_VFS || other != 0)
         fail_msg("expected %d Succeeded and %d AllocationFailed, got %d, %d and %d other",
-                 2 * HOST_VFS, 30 - 2 * HOST_VFS, ok, af, other);
+                 2 * HOST_VFS, CAPACITY_VMS - 2 * HOST_VFS, ok, af, other);
     assert_int_equal(pg_long("SELECT sum(vfs_used) FROM hosts WHERE location = 'westeurope'"),
                      2 * HOST_VFS);
     expect_consistent();
     /* The failed ones hold nothing: their NICs are free. */
     assert_int_equal(pg_long("SELECT count(*) FROM network_interfaces WHERE name LIKE 'cap-nic-%%'"
                              " AND vm_id IS NULL"),
-                     30 - 2 * HOST_VFS);
+                     CAPACITY_VMS - 2 * HOST_VFS);
     /* A failed VM is Failed and deallocated; once there is room, the same PUT
      * creates it again (200 with the operation's headers). */
     int failed = -1, succeeded = -1;
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < CAPACITY_VMS; i++) {
         if (strcmp(jobs[i].result, "Succeeded") == 0)
             succeeded = i;
         else

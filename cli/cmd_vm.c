@@ -47,8 +47,8 @@ struct vm_wait {
     struct cli_ctx *c;
     const char *path;
     int tty;
-    int drawn;             /* a line is on the terminal without its newline */
-    long long last_plain;  /* when the last plain line was printed */
+    int drawn;            /* a line is on the terminal without its newline */
+    long long last_plain; /* when the last plain line was printed */
 };
 
 static long long mono_ms(void *arg)
@@ -158,10 +158,10 @@ static void vm_add_nics(struct cli_ctx *c, json_t *vm)
 {
     size_t i;
     json_t *n;
-    json_array_foreach(json_object_get(json_object_get(json_object_get(vm, "properties"),
-                                                       "networkProfile"),
-                                       "networkInterfaces"),
-                       i, n)
+    json_array_foreach(
+        json_object_get(json_object_get(json_object_get(vm, "properties"), "networkProfile"),
+                        "networkInterfaces"),
+        i, n)
     {
         const char *id = json_string_value(json_object_get(n, "id"));
         json_t *nic = NULL;
@@ -215,9 +215,9 @@ int cli_vm_list(struct cli_ctx *c)
     int rc = cli_sub(c, &sub);
     if (rc != 0)
         return rc;
-    char *uri = rg ? clireq_uri(COMPUTE "/virtualMachines", sub, rg)
-                   : clireq_uri("/subscriptions/%s/providers/Microsoft.Compute/virtualMachines",
-                                sub);
+    char *uri =
+        rg ? clireq_uri(COMPUTE "/virtualMachines", sub, rg)
+           : clireq_uri("/subscriptions/%s/providers/Microsoft.Compute/virtualMachines", sub);
     rc = cli_list_show(c, uri, cliview_vms);
     free(uri);
     return rc;
@@ -339,8 +339,7 @@ out:
 
 /* --- delete, deallocate, start --------------------------------------------------------- */
 
-static int vm_action(struct cli_ctx *c, const char *method, const char *action,
-                     const char *doing)
+static int vm_action(struct cli_ctx *c, const char *method, const char *action, const char *doing)
 {
     const char *sub, *rg, *name = cli_arg(c->args, "name");
     json_t *out = NULL;

@@ -22,19 +22,17 @@ json_t *clireq_vm_body(const char *name, const struct clireq_vm_args *a, char **
                               a->image->offer, "sku", a->image->sku);
     if (a->image->version)
         json_object_set_new(image, "version", json_string(a->image->version));
-    json_t *os =
-        json_pack("{s:s, s:s}", "computerName", name, "adminUsername", a->admin_username);
+    json_t *os = json_pack("{s:s, s:s}", "computerName", name, "adminUsername", a->admin_username);
     if (a->admin_password)
         json_object_set_new(os, "adminPassword", json_string(a->admin_password));
     json_t *nics = json_array();
     for (size_t i = 0; i < a->nnics; i++)
-        json_array_append_new(nics, json_pack("{s:s, s:{s:b}}", "id", a->nic_ids[i],
-                                              "properties", "primary", i == 0));
+        json_array_append_new(nics, json_pack("{s:s, s:{s:b}}", "id", a->nic_ids[i], "properties",
+                                              "primary", i == 0));
     return json_pack("{s:s, s:o, s:{s:{s:s}, s:{s:o}, s:o, s:{s:o}}}", "location", a->location,
-                     "tags", a->tags ? json_incref((json_t *)a->tags) : json_object(),
-                     "properties", "hardwareProfile", "vmSize", a->vm_size, "storageProfile",
-                     "imageReference", image, "osProfile", os, "networkProfile",
-                     "networkInterfaces", nics);
+                     "tags", a->tags ? json_incref((json_t *)a->tags) : json_object(), "properties",
+                     "hardwareProfile", "vmSize", a->vm_size, "storageProfile", "imageReference",
+                     image, "osProfile", os, "networkProfile", "networkInterfaces", nics);
 }
 
 char *clireq_op_path(const char *url)
@@ -93,7 +91,7 @@ enum clireq_op_state clireq_op_state(const json_t *op, const char **code, const 
             c = strcasecmp(json_string_value(st), "Canceled") == 0 ? "Canceled" : "";
         if (!m || !*m)
             m = strcasecmp(json_string_value(st), "Canceled") == 0 ? "The operation was canceled."
-                                                                    : "The operation failed.";
+                                                                   : "The operation failed.";
         r = CLIREQ_OP_FAILED;
     } else {
         r = CLIREQ_OP_RUNNING;

@@ -302,11 +302,11 @@ json_t *cliview_vms(const json_t *v)
         const json_t *props = json_object_get(m, "properties");
         char *rg = id_part(str_of(m, "id"), "resourceGroups");
         json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", str_of(m, "name"),
-                            "resourceGroup", rg, "location", str_of(m, "location"), "vmSize",
-                            str_of(json_object_get(props, "hardwareProfile"), "vmSize"),
-                            "powerState", vm_power(props), "provisioningState",
-                            str_of(props, "provisioningState")));
+            rows,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", str_of(m, "name"), "resourceGroup",
+                      rg, "location", str_of(m, "location"), "vmSize",
+                      str_of(json_object_get(props, "hardwareProfile"), "vmSize"), "powerState",
+                      vm_power(props), "provisioningState", str_of(props, "provisioningState")));
         free(rg);
     }
     json_decref(items);
@@ -318,24 +318,23 @@ json_t *cliview_vm_nics(const json_t *vm)
     json_t *rows = json_array(), *n;
     const json_t *props = json_object_get(vm, "properties");
     size_t i;
-    json_array_foreach(json_object_get(json_object_get(props, "networkProfile"),
-                                       "networkInterfaces"),
-                       i, n)
+    json_array_foreach(
+        json_object_get(json_object_get(props, "networkProfile"), "networkInterfaces"), i, n)
     {
         const json_t *np = json_object_get(n, "properties");
         const json_t *vf = json_object_get(np, "virtualFunction");
         const json_t *idx = json_object_get(vf, "vfIndex");
         char *nic = ref_name(n);
         json_array_append_new(
-            rows,
-            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:s}", "name",
-                      str_of(vm, "name"), "powerState", vm_power(props), "provisioningState",
-                      str_of(props, "provisioningState"), "nic", nic, "primary",
-                      copy_of(np, "primary"),
-                      "acceleratedNetworking", copy_of(np, "enableAcceleratedNetworking"), "host",
-                      str_of(vf, "host"), "pf", str_of(vf, "pf"), "vfIndex",
-                      json_is_integer(idx) ? json_incref((json_t *)idx) : json_string(""), "pciAddress",
-                      str_of(vf, "pciAddress"), "guestDriver", str_of(vf, "guestDriver")));
+            rows, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:s}", "name",
+                            str_of(vm, "name"), "powerState", vm_power(props), "provisioningState",
+                            str_of(props, "provisioningState"), "nic", nic, "primary",
+                            copy_of(np, "primary"), "acceleratedNetworking",
+                            copy_of(np, "enableAcceleratedNetworking"), "host", str_of(vf, "host"),
+                            "pf", str_of(vf, "pf"), "vfIndex",
+                            json_is_integer(idx) ? json_incref((json_t *)idx) : json_string(""),
+                            "pciAddress", str_of(vf, "pciAddress"), "guestDriver",
+                            str_of(vf, "guestDriver")));
         free(nic);
     }
     return rows;

@@ -60,7 +60,7 @@ static struct {
     char *conninfo;
     struct itest_daemon d;
     char tmp[512];
-    struct itest_daemon agent; /* a real host agent, registered with agent_token */
+    struct itest_daemon agent;  /* a real host agent, registered with agent_token */
     struct itest_daemon agent2; /* a second one, for the VMs */
     char ca_env[700];
     char agent_token[96];
@@ -1200,8 +1200,8 @@ static void test_vm(void **state)
     /* The walkthrough's VM, waited for; the password read from stdin. */
     cli_exec(&r, &g.user, "Pa55-w0rd-never-shown\n", NULL,
              ARGS("--debug", "vm", "create", "-g", "rg-vm", "-n", "vm1", "--size",
-                  "Standard_DS15_v2", "--image", IMG_WS2016, "--nics", "nic1",
-                  "--admin-username", "azureuser", "--admin-password", "-"));
+                  "Standard_DS15_v2", "--image", IMG_WS2016, "--nics", "nic1", "--admin-username",
+                  "azureuser", "--admin-password", "-"));
     EXPECT_RC(&r, 0);
     EXPECT_NOT_IN(&r, err, "Pa55-w0rd-never-shown");
     EXPECT_NOT_IN(&r, out, "Pa55-w0rd-never-shown");
@@ -1224,8 +1224,9 @@ static void test_vm(void **state)
     /* vm show: each NIC's VF at a glance. */
     CLI(&r, &g.user, "vm", "show", "-g", "rg-vm", "-n", "vm1", "-o", "table");
     EXPECT_RC(&r, 0);
-    EXPECT_IN(&r, out, "Name  PowerState  ProvisioningState  Nic   Primary  AcceleratedNetworking  "
-                       "Host        Pf   VfIndex  PciAddress    GuestDriver\n");
+    EXPECT_IN(&r, out,
+              "Name  PowerState  ProvisioningState  Nic   Primary  AcceleratedNetworking  "
+              "Host        Pf   VfIndex  PciAddress    GuestDriver\n");
     EXPECT_IN(&r, out, "\nvm1   running     Succeeded          nic1  true     true  ");
     EXPECT_IN(&r, out, vm1_host);
     EXPECT_IN(&r, out, VF_DRIVER "\n");

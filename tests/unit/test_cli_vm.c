@@ -40,7 +40,7 @@ static void expect_json(const json_t *v, const char *want)
     json_decref(w);
 }
 
-#define NIC_ID(n)                                                                           \
+#define NIC_ID(n)                                                                       \
     "/subscriptions/7c9e6679-7425-40de-944b-e07fc1f90ae7/resourceGroups/rg1/providers/" \
     "Microsoft.Network/networkInterfaces/" n
 
@@ -62,14 +62,19 @@ static void test_vm_body(void **state)
                                .nnics = 2,
                                .tags = tags};
     json_t *b = clireq_vm_body("vm1", &a, &err);
-    expect_json(b, "{\"location\":\"westeurope\",\"tags\":{\"env\":\"test\"},\"properties\":{"
-                   "\"hardwareProfile\":{\"vmSize\":\"Standard_DS15_v2\"},\"storageProfile\":{"
-                   "\"imageReference\":{\"publisher\":\"MicrosoftWindowsServer\",\"offer\":"
-                   "\"WindowsServer\",\"sku\":\"2016-TP5\"}},\"osProfile\":{\"computerName\":"
-                   "\"vm1\",\"adminUsername\":\"azureuser\",\"adminPassword\":\"S3cret!pass\"},"
-                   "\"networkProfile\":{\"networkInterfaces\":[{\"id\":\"" NIC_ID(
-                       "nic1") "\",\"properties\":{\"primary\":true}},{\"id\":\"" NIC_ID("nic2") "\","
-                               "\"properties\":{\"primary\":false}}]}}}");
+    expect_json(
+        b, "{\"location\":\"westeurope\",\"tags\":{\"env\":\"test\"},\"properties\":{"
+           "\"hardwareProfile\":{\"vmSize\":\"Standard_DS15_v2\"},\"storageProfile\":{"
+           "\"imageReference\":{\"publisher\":\"MicrosoftWindowsServer\",\"offer\":"
+           "\"WindowsServer\",\"sku\":\"2016-TP5\"}},\"osProfile\":{\"computerName\":"
+           "\"vm1\",\"adminUsername\":\"azureuser\",\"adminPassword\":\"S3cret!pass\"},"
+           "\"networkProfile\":{\"networkInterfaces\":[{\"id\":\"" NIC_ID(
+               "nic1") "\",\"properties\":{\"primary\":true}},{\"id\":\"" NIC_ID("nic2") "\","
+                                                                                         "\"propert"
+                                                                                         "ies\":{"
+                                                                                         "\"primary"
+                                                                                         "\":false}"
+                                                                                         "}]}}}");
     json_decref(b);
     clireq_image_free(&im);
     /* A version; no password, no tags. */
@@ -125,8 +130,8 @@ static void test_retry_after(void **state)
     assert_int_equal(clireq_retry_after_ms(NULL, 2000, 500, 60000), 2000);
     assert_int_equal(clireq_retry_after_ms("1", 2000, 500, 60000), 1000);
     assert_int_equal(clireq_retry_after_ms(" 7 ", 2000, 500, 60000), 7000);
-    assert_int_equal(clireq_retry_after_ms("0", 2000, 500, 60000), 500);          /* floor */
-    assert_int_equal(clireq_retry_after_ms("3600", 2000, 500, 60000), 60000);     /* ceiling */
+    assert_int_equal(clireq_retry_after_ms("0", 2000, 500, 60000), 500);      /* floor */
+    assert_int_equal(clireq_retry_after_ms("3600", 2000, 500, 60000), 60000); /* ceiling */
     assert_int_equal(clireq_retry_after_ms("99999999999999999999", 2000, 500, 60000), 60000);
     /* An HTTP date or garbage: the default. */
     assert_int_equal(clireq_retry_after_ms("Wed, 21 Oct 2026 07:28:00 GMT", 2000, 500, 60000),
@@ -353,7 +358,7 @@ static void expect_table(const json_t *rows, const char *want)
     free(out);
 }
 
-#define VM_ID                                                                               \
+#define VM_ID                                                                           \
     "/subscriptions/7c9e6679-7425-40de-944b-e07fc1f90ae7/resourceGroups/rg1/providers/" \
     "Microsoft.Compute/virtualMachines/vm1"
 
@@ -365,11 +370,14 @@ static void test_vm_views(void **state)
         "\"provisioningState\":\"Succeeded\",\"hardwareProfile\":{\"vmSize\":\"Standard_DS15_v2\"},"
         "\"instanceView\":{\"powerState\":\"running\"},\"networkProfile\":{\"networkInterfaces\":["
         "{\"id\":\"" NIC_ID("nic1") "\",\"properties\":{\"primary\":true,"
-        "\"enableAcceleratedNetworking\":true,\"virtualFunction\":{\"host\":\"h1\",\"pf\":\"pf0\","
-        "\"vfIndex\":2,\"pciAddress\":\"0000:03:00.3\",\"driver\":\"mlx4_core\",\"guestDriver\":"
-        "\"Mellanox ConnectX-3 Virtual Function Ethernet Adapter\"}}},"
-        "{\"id\":\"" NIC_ID("nic2") "\",\"properties\":{\"primary\":false,"
-        "\"enableAcceleratedNetworking\":false}}]}}}");
+                                    "\"enableAcceleratedNetworking\":true,\"virtualFunction\":{"
+                                    "\"host\":\"h1\",\"pf\":\"pf0\","
+                                    "\"vfIndex\":2,\"pciAddress\":\"0000:03:00.3\",\"driver\":"
+                                    "\"mlx4_core\",\"guestDriver\":"
+                                    "\"Mellanox ConnectX-3 Virtual Function Ethernet Adapter\"}}},"
+                                    "{\"id\":\"" NIC_ID(
+                                        "nic2") "\",\"properties\":{\"primary\":false,"
+                                                "\"enableAcceleratedNetworking\":false}}]}}}");
     json_t *vm2 = parse("{\"id\":\"/subscriptions/s/resourceGroups/rg2/providers/"
                         "Microsoft.Compute/virtualMachines/vm2\",\"name\":\"vm2\",\"location\":"
                         "\"westeurope\",\"properties\":{\"provisioningState\":\"Failed\","

@@ -137,8 +137,10 @@ static int vm_wait_op(struct cli_ctx *c, const char *op_url, const char *what, i
     if (rc == CLIREQ_WAIT_FAILED) {
         const char *code, *message;
         clireq_op_state(op, &code, &message);
-        fprintf(c->err, "ERROR: (%s) %s\nOperation: %s\n", *code ? code : "OperationFailed",
-                message, json_string_value(json_object_get(op, "id")) ?: path);
+        fprintf(
+            c->err, "ERROR: (%s) %s\nOperation: %s\n", *code ? code : "OperationFailed", message,
+            json_is_string(json_object_get(op, "id")) ? json_string_value(json_object_get(op, "id"))
+                                                      : path);
         rc = clireq_op_exit_code(code);
     } else if (rc != 0 && why) {
         cli_error(c, "%s", why);

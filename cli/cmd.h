@@ -195,6 +195,13 @@ int cli_nic_show(struct cli_ctx *c);
 int cli_nic_list(struct cli_ctx *c);
 int cli_nic_update(struct cli_ctx *c);
 int cli_nic_delete(struct cli_ctx *c);
+/* cmd_vm.c */
+int cli_vm_create(struct cli_ctx *c);
+int cli_vm_show(struct cli_ctx *c);
+int cli_vm_list(struct cli_ctx *c);
+int cli_vm_delete(struct cli_ctx *c);
+int cli_vm_deallocate(struct cli_ctx *c);
+int cli_vm_start(struct cli_ctx *c);
 /* cmd_catalog.c */
 int cli_catalog_location_set(struct cli_ctx *c);
 int cli_catalog_location_show(struct cli_ctx *c);

@@ -186,12 +186,15 @@ static const struct cli_group groups[] = {
             "\n"
             "Exit codes\n"
             "    0  success\n"
-            "    1  server error (5xx), service unreachable or unavailable, or another failure\n"
+            "    1  server error (5xx), service unreachable or unavailable, a long-running\n"
+            "       operation that failed on the service's side, or another failure\n"
             "    2  usage error: bad command line (the relevant help is printed on stderr)\n"
             "    3  not found (HTTP 404)\n"
             "    4  refused: any other 4xx (400 invalid request, 401 not authenticated,\n"
             "       403 not allowed, 409 conflict, 412 precondition failed, 413 too large, ...);\n"
-            "       also `check-eligibility` when the answer is \"not eligible\"",
+            "       also `check-eligibility` when the answer is \"not eligible\", and a\n"
+            "       long-running operation (vm create, ...) that failed with a refusal\n"
+            "       (AllocationFailed, NoFreeVirtualFunction, ...)",
         .examples =
             (const struct cli_example[]){
                 {"Log in to a local accelnetd with its admin token.",
@@ -517,10 +520,27 @@ static const struct cli_group groups[] = {
     },
     {
         .path = "vm",
-        .summary = "Virtual machines: the sizes and SKUs on offer.",
-        .help = "Creating VMs comes with the VM API; today this group lists what may be created.",
+        .summary = "Virtual machines: create, show, list, deallocate, start and delete them; the "
+                   "sizes and SKUs on offer.",
+        .help = "A VM gets its network interfaces when it is created; with an accelerated NIC\n"
+                "(`accelnet network nic create --accelerated-networking true`) it is placed on a\n"
+                "host with a free virtual function (VF) of the host's adapter, which the guest\n"
+                "sees as its network adapter (`accelnet vm show` lists each NIC's VF).\n"
+                "\n"
+                "create, delete, deallocate and start are long-running: the command waits,\n"
+                "showing the operation's status and the elapsed time on stderr, until it\n"
+                "Succeeded or Failed (polling as often as the service's Retry-After says).\n"
+                "--no-wait prints the operation at once instead. A failed operation prints its\n"
+                "code and message: exit 4 for a refusal (AllocationFailed: no host can take the\n"
+                "VM; NoFreeVirtualFunction, VirtualFunctionAttachFailed, ...), exit 1 for the\n"
+                "service's own failure (InternalServerError, HostAgentUnavailable).",
         .examples =
             (const struct cli_example[]){
+                {"The walkthrough's VM, with the accelerated NIC (the password read from stdin).",
+                 "accelnet vm create -g rg1 -n vm1 --size Standard_DS15_v2 --image "
+                 "MicrosoftWindowsServer:WindowsServer:2016-Technical-Preview-5 --nics nic1 "
+                 "--admin-username azureuser --admin-password -"},
+                {"Its NICs and their VFs.", "accelnet vm show -g rg1 -n vm1 -o table"},
                 {"Which sizes offer Accelerated Networking in West Europe?",
                  "accelnet vm list-sizes -l westeurope -o table"},
                 {0},
@@ -2448,7 +2468,207 @@ static const struct cli_command commands[] = {
     },
     /* network nic show-effective-nsg: with the server's route for it. */
 
-    /* --- vm (create|show|list|delete|deallocate|start come with the VM API) ---------- */
+    /* --- vm -------------------------------------------------------------------------- */
+    {
+        .group = "vm",
+        .verb = "create",
+        .handler = cli_vm_create,
+        .summary = "Create a virtual machine with its network interfaces, and wait until it runs.",
+        .help = "The first of --nics is the primary one. With a NIC that has Accelerated\n"
+                "Networking the subscription must be registered for the preview and the\n"
+                "location, size and image eligible (`accelnet check-eligibility`), else the\n"
+                "request is refused at once with the reason's code (exit 4, e.g.\n"
+                "VMSizeIsNotPermittedToEnableAcceleratedNetworking). The command then waits for\n"
+                "the creation (status and elapsed time on stderr) and prints the VM as\n"
+                "`accelnet vm show` does; if no host can take it, the operation fails with\n"
+                "AllocationFailed (exit 4). --admin-password - reads the password from stdin\n"
+                "(not echoed on a terminal); it is never printed, not even with --debug.",
+        .flags =
+            (const struct cli_flag[]){
+                {.name = "name",
+                 .short_name = 'n',
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The VM's name (1-64 letters, digits, '.', '_' and '-'); also its "
+                         "computer name."},
+                FLAG_RESOURCE_GROUP,
+                {.name = "size",
+                 .opts = CLI_REQUIRED,
+                 .metavar = "SIZE",
+                 .help = "The VM size, e.g. Standard_DS15_v2 (`accelnet vm list-sizes`)."},
+                {.name = "image",
+                 .opts = CLI_REQUIRED,
+                 .metavar = "URN",
+                 .help = "The OS image, PUBLISHER:OFFER:SKU[:VERSION], e.g. "
+                         "MicrosoftWindowsServer:WindowsServer:2016-Technical-Preview-5."},
+                {.name = "nics",
+                 .type = CLI_LIST,
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME_OR_ID",
+                 .help = "Its network interfaces: names in the resource group, or ids; the "
+                         "first is the primary one."},
+                {.name = "admin-username",
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The administrator's user name."},
+                {.name = "admin-password",
+                 .metavar = "PASSWORD",
+                 .help = "The administrator's password; - reads it from stdin (one line)."},
+                FLAG_LOCATION("VM"),
+                FLAG_TAGS,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation (its status) at once."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"The walkthrough's VM: Windows Server 2016 TP5 with the accelerated NIC.",
+                 "accelnet vm create -g rg1 -n vm1 --size Standard_DS15_v2 --image "
+                 "MicrosoftWindowsServer:WindowsServer:2016-Technical-Preview-5 --nics nic1 "
+                 "--admin-username azureuser --admin-password -"},
+                {"Without waiting: the operation is printed.",
+                 "accelnet vm create -g rg1 -n vm2 --size Standard_DS3_v2 --image "
+                 "Canonical:UbuntuServer:16.04-LTS --nics nic2 --admin-username azureuser "
+                 "--no-wait"},
+                {0},
+            },
+    },
+    {
+        .group = "vm",
+        .verb = "show",
+        .handler = cli_vm_show,
+        .summary = "Show a virtual machine, with each NIC's virtual function.",
+        .help = "The VM as the service has it, with each network interface's\n"
+                "enableAcceleratedNetworking and virtualFunction (host, pf, vfIndex, pciAddress,\n"
+                "driver, guestDriver: what the guest sees, e.g. \"Mellanox ConnectX-3 Virtual\n"
+                "Function Ethernet Adapter\") added from the NIC. A NIC has a VF while its VM\n"
+                "runs with Accelerated Networking. -o table shows one row per NIC with the\n"
+                "power and provisioning states.",
+        .flags =
+            (const struct cli_flag[]){
+                {.name = "name",
+                 .short_name = 'n',
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The VM's name."},
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Its NICs and their VFs.", "accelnet vm show -g rg1 -n vm1 -o table"},
+                {"The guest's driver of the primary NIC.",
+                 "accelnet vm show -g rg1 -n vm1 --query "
+                 "\"properties.networkProfile.networkInterfaces[0].properties.virtualFunction."
+                 "guestDriver\" -o tsv"},
+                {0},
+            },
+    },
+    {
+        .group = "vm",
+        .verb = "list",
+        .handler = cli_vm_list,
+        .summary = "List virtual machines.",
+        .help = "-o table shows each VM's size, power state (running, deallocated, ...) and\n"
+                "provisioning state.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_RESOURCE_GROUP_LIST("VMs"),
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"As a table.", "accelnet vm list -g rg1 -o table"},
+                {0},
+            },
+    },
+    {
+        .group = "vm",
+        .verb = "deallocate",
+        .handler = cli_vm_deallocate,
+        .summary = "Stop a virtual machine and release its host (and VFs); wait until done.",
+        .help = "Its NICs keep their addresses; the VFs go back to the host. --no-wait prints the\n"
+                "operation at once.",
+        .flags =
+            (const struct cli_flag[]){
+                {.name = "name",
+                 .short_name = 'n',
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The VM's name."},
+                FLAG_RESOURCE_GROUP,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation (its status) at once."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Deallocate it.", "accelnet vm deallocate -g rg1 -n vm1"},
+                {0},
+            },
+    },
+    {
+        .group = "vm",
+        .verb = "start",
+        .handler = cli_vm_start,
+        .summary = "Start a deallocated virtual machine (placed again, VFs attached); wait until "
+                   "done.",
+        .help = "If no host can take it the operation fails with AllocationFailed (exit 4).\n"
+                "--no-wait prints the operation at once.",
+        .flags =
+            (const struct cli_flag[]){
+                {.name = "name",
+                 .short_name = 'n',
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The VM's name."},
+                FLAG_RESOURCE_GROUP,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation (its status) at once."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Start it again.", "accelnet vm start -g rg1 -n vm1"},
+                {0},
+            },
+    },
+    {
+        .group = "vm",
+        .verb = "delete",
+        .handler = cli_vm_delete,
+        .summary = "Delete a virtual machine (its NICs stay); wait until it is gone.",
+        .help = "The NICs are detached and can be used again or deleted. Deleting one that does\n"
+                "not exist changes nothing and says so on stderr (exit 0). --no-wait prints the\n"
+                "operation at once.",
+        .flags =
+            (const struct cli_flag[]){
+                {.name = "name",
+                 .short_name = 'n',
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The VM's name."},
+                FLAG_RESOURCE_GROUP,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation (its status) at once."},
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Delete it.", "accelnet vm delete -g rg1 -n vm1"},
+                {0},
+            },
+    },
     {
         .group = "vm",
         .verb = "list-sizes",

@@ -203,4 +203,86 @@ int clireq_nic_apply(json_t *nic, void *args /* struct clireq_nic_args */, char 
  * a non-empty string, else NULL. -1 in *bad when page is not a list. */
 const char *clireq_list_append(json_t *acc, const json_t *page, int *bad);
 
+/* --- virtual machines and long-running operations (cli/req_vm.c) ------------ */
+
+#define CLIREQ_COMPUTE_PROVIDER "Microsoft.Compute"
+
+struct clireq_vm_args {
+    const char *location;
+    const char *vm_size;
+    const struct clireq_image *image;
+    const char *admin_username;
+    const char *admin_password; /* NULL: not sent */
+    const char *const *nic_ids; /* full ids; the first is the primary */
+    size_t nnics;
+    const json_t *tags; /* NULL: none */
+};
+/* A VM PUT: {"location", "tags", "properties": {"hardwareProfile":
+ * {"vmSize"}, "storageProfile": {"imageReference": {"publisher", "offer",
+ * "sku"[, "version"]}}, "osProfile": {"computerName": name, "adminUsername"[,
+ * "adminPassword"]}, "networkProfile": {"networkInterfaces": [{"id",
+ * "properties": {"primary"}}]}}}. NULL with *err (owned) when there is no
+ * NIC. */
+json_t *clireq_vm_body(const char *name, const struct clireq_vm_args *a, char **err);
+
+/* The path (and query) of an operation URL the service sent back
+ * (Azure-AsyncOperation or Location, absolute): what follows
+ * "scheme://host[:port]", so that it is asked of the service the CLI is
+ * configured for, the token never going anywhere else. A path is returned as
+ * it is. NULL when url has no path. Owned. */
+char *clireq_op_path(const char *url);
+
+/* Retry-After as a delay in milliseconds: whole seconds (the only form the
+ * service sends; an HTTP date is not honoured), clamped to [min_ms, max_ms];
+ * def_ms when absent or unreadable. */
+long clireq_retry_after_ms(const char *header, long def_ms, long min_ms, long max_ms);
+
+/* What one poll of an operation says. */
+enum clireq_op_state {
+    CLIREQ_OP_RUNNING,   /* InProgress (or another non-terminal status): poll again */
+    CLIREQ_OP_SUCCEEDED, /* Succeeded */
+    CLIREQ_OP_FAILED,    /* Failed or Canceled */
+    CLIREQ_OP_BAD,       /* not an operation: no "status" string */
+};
+/* The state of an operation status document ({"status", "error": {"code",
+ * "message"}}); for Failed/Canceled *code and *message (borrowed from op, or
+ * a default) say why. code and message may be NULL. */
+enum clireq_op_state clireq_op_state(const json_t *op, const char **code, const char **message);
+
+/* The progress line of a wait: "<what>: <status> (<elapsed>s)", e.g.
+ * "Creating vm1: InProgress (12s)". Owned. */
+char *clireq_op_progress(const char *what, const char *status, long elapsed_ms);
+
+/* The exit code of a failed operation by its error code: refusals (the
+ * request cannot be met as it is: AllocationFailed, NoFreeVirtualFunction,
+ * VirtualFunctionAttachFailed, the eligibility codes, Conflict, Canceled,
+ * ...) exit 4 (CLI_EXIT_REFUSED), like a 4xx; the service's own failures
+ * (InternalServerError, a code ending in "Unavailable" such as
+ * HostAgentUnavailable, or no code at all) exit 1, like a 5xx. */
+int clireq_op_exit_code(const char *code);
+
+/* The waiting loop of a long-running command, with its I/O given as
+ * callbacks so that it is unit-tested: poll the operation, report progress,
+ * sleep what Retry-After says (clamped), until Succeeded or Failed. */
+struct clireq_waiter {
+    /* GET the operation: 0 with *op (a new reference) and *retry_after (the
+     * header, owned, or NULL); else an exit code (the error printed). */
+    int (*poll)(void *arg, json_t **op, char **retry_after);
+    void (*sleep_ms)(void *arg, long ms);
+    long long (*now_ms)(void *arg);
+    /* A progress line (clireq_op_progress); changed: the status differs from
+     * the previous poll's (or it is the first). */
+    void (*progress)(void *arg, const char *line, int changed);
+    void *arg;
+    const char *what;                /* "Creating vm1" */
+    long default_ms, min_ms, max_ms; /* poll interval without / bounds of Retry-After */
+    long timeout_ms;                 /* 0: wait for ever */
+};
+/* 0 when the operation Succeeded; CLIREQ_WAIT_FAILED when it Failed (or was
+ * Canceled): *op is the operation (a new reference) for its error; else an
+ * exit code: a poll's, or CLI_EXIT_ERROR with *why (owned) for an answer
+ * that is not an operation or a timeout. *op is NULL unless returned. */
+#define CLIREQ_WAIT_FAILED (-1)
+int clireq_wait(const struct clireq_waiter *w, json_t **op, char **why);
+
 #endif

@@ -275,6 +275,71 @@ json_t *cliview_nics(const json_t *v)
     return rows;
 }
 
+/* A VM's power state: instanceView.powerState, else the PowerState/ status. */
+static const char *vm_power(const json_t *props)
+{
+    const json_t *iv = json_object_get(props, "instanceView");
+    const char *ps = str_of(iv, "powerState");
+    if (*ps)
+        return ps;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(iv, "statuses"), i, s)
+    {
+        const char *code = str_of(s, "code");
+        if (strncmp(code, "PowerState/", 11) == 0)
+            return code + 11;
+    }
+    return "";
+}
+
+json_t *cliview_vms(const json_t *v)
+{
+    json_t *items = items_of(v), *rows = json_array(), *m;
+    size_t i;
+    json_array_foreach(items, i, m)
+    {
+        const json_t *props = json_object_get(m, "properties");
+        char *rg = id_part(str_of(m, "id"), "resourceGroups");
+        json_array_append_new(
+            rows,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", str_of(m, "name"), "resourceGroup",
+                      rg, "location", str_of(m, "location"), "vmSize",
+                      str_of(json_object_get(props, "hardwareProfile"), "vmSize"), "powerState",
+                      vm_power(props), "provisioningState", str_of(props, "provisioningState")));
+        free(rg);
+    }
+    json_decref(items);
+    return rows;
+}
+
+json_t *cliview_vm_nics(const json_t *vm)
+{
+    json_t *rows = json_array(), *n;
+    const json_t *props = json_object_get(vm, "properties");
+    size_t i;
+    json_array_foreach(
+        json_object_get(json_object_get(props, "networkProfile"), "networkInterfaces"), i, n)
+    {
+        const json_t *np = json_object_get(n, "properties");
+        const json_t *vf = json_object_get(np, "virtualFunction");
+        const json_t *idx = json_object_get(vf, "vfIndex");
+        char *nic = ref_name(n);
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:s}", "name",
+                            str_of(vm, "name"), "powerState", vm_power(props), "provisioningState",
+                            str_of(props, "provisioningState"), "nic", nic, "primary",
+                            copy_of(np, "primary"), "acceleratedNetworking",
+                            copy_of(np, "enableAcceleratedNetworking"), "host", str_of(vf, "host"),
+                            "pf", str_of(vf, "pf"), "vfIndex",
+                            json_is_integer(idx) ? json_incref((json_t *)idx) : json_string(""),
+                            "pciAddress", str_of(vf, "pciAddress"), "guestDriver",
+                            str_of(vf, "guestDriver")));
+        free(nic);
+    }
+    return rows;
+}
+
 /* "used/total" of a capacity entry ({"used": N, "total": N}); owned. */
 static char *used_of_total(const json_t *cap)
 {

@@ -51,6 +51,15 @@ json_t *cliview_rules(const json_t *v);
  * pciAddress, else the value as text), ProvisioningState. */
 json_t *cliview_nics(const json_t *v);
 
+/* Virtual machines: Name, ResourceGroup, Location, VmSize, PowerState (the
+ * instance view's), ProvisioningState. */
+json_t *cliview_vms(const json_t *v);
+/* One VM as `vm show` has it (each networkInterfaces entry with the NIC's
+ * enableAcceleratedNetworking and virtualFunction added): one row per NIC,
+ * Name, PowerState, ProvisioningState, Nic, Primary, AcceleratedNetworking,
+ * Host, Pf, VfIndex, PciAddress, GuestDriver (the VF's; "" without one). */
+json_t *cliview_vm_nics(const json_t *vm);
+
 /* Hosts (operator view): Name, Location, State, Health, VFs and VCPUs (each
  * "used/total" from capacity), LastHeartbeat. */
 json_t *cliview_hosts(const json_t *v);

@@ -60,7 +60,9 @@ static struct {
     char *conninfo;
     struct itest_daemon d;
     char tmp[512];
-    struct itest_daemon agent; /* a real host agent, registered with agent_token */
+    struct itest_daemon agent;  /* a real host agent, registered with agent_token */
+    struct itest_daemon agent2; /* a second one, for the VMs */
+    char ca_env[700];
     char agent_token[96];
     struct who admin, user, user2;
     char sub[37];        /* the subscription created in the walkthrough */
@@ -277,7 +279,14 @@ static int group_setup(void **state)
     who_init(&g.user, "user");
     who_init(&g.user2, "user2");
     g.conninfo = itest_db_create("it_cli");
-    if (itest_daemon_start(&g.d, g.conninfo, NULL) != 0) {
+    /* accelnetd calls the agents over TLS with the test certificate; the
+     * operations are polled quickly. */
+    snprintf(g.ca_env, sizeof g.ca_env, "ACCELNET_AGENT_CA_FILE=%s",
+             itest_env("ACCELNET_TEST_TLS_CERT"));
+    const char *env[] = {g.ca_env, "ACCELNET_OPS_POLL_MS=200", "ACCELNET_OPS_RETRY_AFTER=1",
+                         "ACCELNET_HOST_HEARTBEAT_INTERVAL=1", NULL};
+    struct itest_daemon_opts dopts = {.env = env};
+    if (itest_daemon_start(&g.d, g.conninfo, &dopts) != 0) {
         memset(&g.d, 0, sizeof g.d);
         return -1;
     }
@@ -288,6 +297,10 @@ static int group_teardown(void **state)
 {
     (void)state;
     int rc = 0;
+    if (g.agent2.pid > 0 && itest_daemon_stop(&g.agent2, 20000) != 0) {
+        fprintf(stderr, "it_cli: the second accelnet-agent did not stop cleanly\n");
+        rc = -1;
+    }
     if (g.agent.pid > 0 && itest_daemon_stop(&g.agent, 20000) != 0) {
         fprintf(stderr, "it_cli: accelnet-agent did not stop cleanly\n");
         rc = -1;
@@ -1131,6 +1144,189 @@ static void test_network(void **state)
     run_free(&r);
 }
 
+/* The walkthrough's VM step, against the two real agents: an ineligible size
+ * refused at once (its code, exit 4); the Windows Server 2016 VM with the
+ * accelerated NIC created and waited for (the password from stdin, never
+ * shown, not even with --debug); `vm show` shows the VF the guest sees;
+ * list; a second VM on the other host; a third that no host can take fails
+ * with AllocationFailed (exit 4); deallocate, start (--no-wait, then waited
+ * for), delete. */
+#define IMG_WS2016 "MicrosoftWindowsServer:WindowsServer:2016-Technical-Preview-with-Containers"
+#define VF_DRIVER  "Mellanox ConnectX-3 Virtual Function Ethernet Adapter"
+static void test_vm(void **state)
+{
+    (void)state;
+    struct run r;
+    const char *argv[] = {"--vcpus", "64", NULL};
+    struct itest_agent_opts o = {.controller = g.d.url,
+                                 .token = g.agent_token,
+                                 .host_name = "cli-host-2",
+                                 .location = "westeurope",
+                                 .argv = argv};
+    if (itest_agent_start(&g.agent2, &o) != 0)
+        fail_msg("the second agent did not start");
+    cli_until(&g.admin,
+              ARGS("admin", "host", "show", "-n", "cli-host-2", "--query", "health", "-o", "tsv"),
+              "Healthy\n", 15000);
+    cli_until(&g.admin,
+              ARGS("admin", "host", "show", "-n", "cli-host-1", "--query", "health", "-o", "tsv"),
+              "Healthy\n", 15000);
+
+    CLI(&r, &g.user, "group", "create", "-n", "rg-vm", "-l", "westeurope", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "create", "-g", "rg-vm", "-n", "vnet1",
+        "--address-prefixes", "10.0.0.0/16", "--subnet-name", "default", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    static const char *const nics[] = {"nic1", "nic2", "nic3"};
+    for (size_t i = 0; i < 3; i++) {
+        CLI(&r, &g.user, "network", "nic", "create", "-g", "rg-vm", "-n", nics[i], "--vnet-name",
+            "vnet1", "--subnet", "default", "--accelerated-networking", "true", "-o", "none");
+        EXPECT_RC(&r, 0);
+        run_free(&r);
+    }
+
+    /* A size that does not offer Accelerated Networking: refused at once. */
+    CLI(&r, &g.user, "vm", "create", "-g", "rg-vm", "-n", "vm-small", "--size", "Standard_D2_v2",
+        "--image", IMG_WS2016, "--nics", "nic1", "--admin-username", "azureuser");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "VMSizeIsNotPermittedToEnableAcceleratedNetworking");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "show", "-g", "rg-vm", "-n", "vm-small");
+    EXPECT_RC(&r, 3);
+    run_free(&r);
+
+    /* The walkthrough's VM, waited for; the password read from stdin. */
+    cli_exec(&r, &g.user, "Pa55-w0rd-never-shown\n", NULL,
+             ARGS("--debug", "vm", "create", "-g", "rg-vm", "-n", "vm1", "--size",
+                  "Standard_DS15_v2", "--image", IMG_WS2016, "--nics", "nic1", "--admin-username",
+                  "azureuser", "--admin-password", "-"));
+    EXPECT_RC(&r, 0);
+    EXPECT_NOT_IN(&r, err, "Pa55-w0rd-never-shown");
+    EXPECT_NOT_IN(&r, out, "Pa55-w0rd-never-shown");
+    EXPECT_IN(&r, err, "\"adminPassword\":\"<redacted>\"");
+    EXPECT_IN(&r, err, "Creating vm1: ");
+    EXPECT_IN(&r, err, "Creating vm1: Succeeded (");
+    EXPECT_IN(&r, err, "/operations/");
+    json_t *props = json_object_get(r.json, "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "provisioningState")),
+                        "Succeeded");
+    json_t *nic0 = json_array_get(
+        json_object_get(json_object_get(props, "networkProfile"), "networkInterfaces"), 0);
+    json_t *vf = json_object_get(json_object_get(nic0, "properties"), "virtualFunction");
+    assert_non_null(vf);
+    assert_string_equal(json_string_value(json_object_get(vf, "guestDriver")), VF_DRIVER);
+    char vm1_host[64];
+    snprintf(vm1_host, sizeof vm1_host, "%s", json_string_value(json_object_get(vf, "host")));
+    run_free(&r);
+
+    /* vm show: each NIC's VF at a glance. */
+    CLI(&r, &g.user, "vm", "show", "-g", "rg-vm", "-n", "vm1", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out,
+              "Name  PowerState  ProvisioningState  Nic   Primary  AcceleratedNetworking  "
+              "Host        Pf   VfIndex  PciAddress    GuestDriver\n");
+    EXPECT_IN(&r, out, "\nvm1   running     Succeeded          nic1  true     true  ");
+    EXPECT_IN(&r, out, vm1_host);
+    EXPECT_IN(&r, out, VF_DRIVER "\n");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "list", "-g", "rg-vm", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "Name  ResourceGroup  Location    VmSize            PowerState  "
+                   "ProvisioningState\n"
+                   "----  -------------  ----------  ----------------  ----------  "
+                   "-----------------\n"
+                   "vm1   rg-vm          westeurope  Standard_DS15_v2  running     Succeeded\n");
+    run_free(&r);
+
+    /* A second one fits on the other host; a third fits nowhere (memory):
+     * the operation fails with AllocationFailed, shown with exit 4. */
+    CLI(&r, &g.user, "vm", "create", "-g", "rg-vm", "-n", "vm2", "--size", "Standard_DS15_v2",
+        "--image", IMG_WS2016, "--nics", "nic2", "--admin-username", "azureuser", "--query",
+        "properties.networkProfile.networkInterfaces[0].properties.virtualFunction.host", "-o",
+        "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_NOT_IN(&r, out, vm1_host);
+    EXPECT_IN(&r, out, "cli-host-");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "create", "-g", "rg-vm", "-n", "vm3", "--size", "Standard_DS15_v2",
+        "--image", IMG_WS2016, "--nics", "nic3", "--admin-username", "azureuser");
+    EXPECT_RC(&r, 4);
+    EXPECT_IN(&r, err, "Creating vm3: Failed (");
+    EXPECT_IN(&r, err, "ERROR: (AllocationFailed) ");
+    EXPECT_IN(&r, err, "\nOperation: /subscriptions/");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "list", "-g", "rg-vm", "--query", "value[].name", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "vm1\nvm2\nvm3\n");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "delete", "-g", "rg-vm", "-n", "vm3");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Deleting vm3: Succeeded (");
+    run_free(&r);
+
+    /* Deallocate: the VF goes back; start: --no-wait prints the operation,
+     * then the same start waits for it. */
+    CLI(&r, &g.user, "vm", "deallocate", "-g", "rg-vm", "-n", "vm1");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Deallocating vm1: Succeeded (");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "show", "-g", "rg-vm", "-n", "vm1", "--query",
+        "properties.instanceView.powerState", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "deallocated\n");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "show", "-g", "rg-vm", "-n", "vm1", "--query",
+        "properties.networkProfile.networkInterfaces[0].properties.virtualFunction", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "start", "-g", "rg-vm", "-n", "vm1", "--no-wait");
+    EXPECT_RC(&r, 0);
+    const char *st = json_string_value(json_object_get(r.json, "status"));
+    assert_non_null(st);
+    assert_true(strcmp(st, "InProgress") == 0 || strcmp(st, "Succeeded") == 0);
+    assert_non_null(strstr(json_string_value(json_object_get(r.json, "id")), "/operations/"));
+    EXPECT_NOT_IN(&r, err, "Starting vm1");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "start", "-g", "rg-vm", "-n", "vm1");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Starting vm1: Succeeded (");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "show", "-g", "rg-vm", "-n", "vm1", "-o", "table");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, out, "\nvm1   running     Succeeded          nic1  true     true  ");
+    EXPECT_IN(&r, out, VF_DRIVER "\n");
+    run_free(&r);
+
+    /* The NIC is in use while the VM is there; then everything goes. */
+    CLI(&r, &g.user, "network", "nic", "delete", "-g", "rg-vm", "-n", "nic1");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "NicInUse");
+    run_free(&r);
+    static const char *const vms[] = {"vm1", "vm2"};
+    for (size_t i = 0; i < 2; i++) {
+        CLI(&r, &g.user, "vm", "delete", "-g", "rg-vm", "-n", vms[i]);
+        EXPECT_RC(&r, 0);
+        EXPECT_IN(&r, err, ": Succeeded (");
+        run_free(&r);
+    }
+    CLI(&r, &g.user, "vm", "delete", "-g", "rg-vm", "-n", "vm1");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "WARNING: there is no virtual machine 'vm1' in resource group 'rg-vm'");
+    run_free(&r);
+    CLI(&r, &g.user, "vm", "list", "-g", "rg-vm", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "");
+    run_free(&r);
+    CLI(&r, &g.user, "group", "delete", "-n", "rg-vm");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+}
+
 /* A second subscription is rejected, then disabled; the feature definitions. */
 static void test_rejection_and_disabling(void **state)
 {
@@ -1314,6 +1510,7 @@ int main(void)
         cmocka_unit_test(test_errors_and_exit_codes),
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_network),
+        cmocka_unit_test(test_vm),
         cmocka_unit_test(test_rejection_and_disabling),
         cmocka_unit_test(test_unregister_delete_revoke),
     };

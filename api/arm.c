@@ -81,12 +81,12 @@ void arm_page_finish(const struct req *rq, const struct arm_page *pg, json_t *li
     char *token = util_xmalloc(tlen);
     sodium_bin2base64(token, tlen, (const unsigned char *)last_key, klen,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
+    char *base = req_base_url(rq);
     struct buf url = {0};
     struct arm_query_ctx q = {&url};
     char top[24];
-    buf_appendf(&url, "%s://%s%s?", rq->app->cfg->insecure_http ? "http" : "https",
-                host ? host : "localhost", rq->path);
+    buf_appendf(&url, "%s%s?", base, rq->path);
+    free(base);
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, arm_query_copy, &q);
     snprintf(top, sizeof(top), "%ld", pg->top);
     arm_query_add(&url, "$top", top);

@@ -18,10 +18,11 @@
 static char *op_url(const struct req *rq, const char *sub, const char *location, const char *what,
                     const char *op_id)
 {
-    const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
-    return util_asprintf("%s://%s" OP_BASE "%s/%s?api-version=%s",
-                         rq->app->cfg->insecure_http ? "http" : "https", host ? host : "localhost",
-                         sub, location, what, op_id, rq->api_version ? rq->api_version : "");
+    char *base = req_base_url(rq);
+    char *url = util_asprintf("%s" OP_BASE "%s/%s?api-version=%s", base, sub, location, what, op_id,
+                              rq->api_version ? rq->api_version : "");
+    free(base);
+    return url;
 }
 
 void api_op_headers(const struct req *rq, struct reply *rp, const char *sub, const char *location,

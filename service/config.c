@@ -36,6 +36,11 @@ static const struct cfg_setting {
     {"ACCELNET_ADMIN_TOKEN_FILE", "admin-token-file", CFG_STRING,
      offsetof(struct config, admin_token_file), "accelnetd-admin-token", 0, 0,
      "where a generated bootstrap admin token is written (mode 0600)"},
+    {"ACCELNET_PUBLIC_URL", "public-url", CFG_STRING, offsetof(struct config, public_url), NULL, 0,
+     0,
+     "the base URL clients reach accelnetd at (e.g. https://accelnet.example.net), used in the "
+     "links the API hands out (nextLink, Azure-AsyncOperation, Location); unset: the scheme served "
+     "and the request's Host header"},
     {"ACCELNET_LOG_LEVEL", "log-level", CFG_LOGLEVEL, 0, "info", 0, 0,
      "debug, info, warn or error"},
     {"ACCELNET_HTTP_THREADS", "http-threads", CFG_UINT, offsetof(struct config, http_threads), "8",
@@ -202,6 +207,7 @@ void config_free(struct config *cfg)
     free(cfg->tls_key);
     free(cfg->admin_token);
     free(cfg->admin_token_file);
+    free(cfg->public_url);
     free(cfg->scheduler_weigher);
     free(cfg->agent_ca_file);
     memset(cfg, 0, sizeof(*cfg));
@@ -316,6 +322,20 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv, confi
                  "ACCELNET_ADMIN_TOKEN must be at least 32 characters long (it has %zu)",
                  strlen(cfg->admin_token));
         return CONFIG_ERROR;
+    }
+    if (cfg->public_url) {
+        size_t n = strlen(cfg->public_url);
+        while (n && cfg->public_url[n - 1] == '/')
+            cfg->public_url[--n] = '\0';
+        if ((strncmp(cfg->public_url, "https://", 8) != 0 &&
+             strncmp(cfg->public_url, "http://", 7) != 0) ||
+            strchr(cfg->public_url, '?') || strpbrk(cfg->public_url, " \t\r\n")) {
+            snprintf(err, errlen,
+                     "ACCELNET_PUBLIC_URL: '%s' is not an http:// or https:// base URL "
+                     "(for example https://accelnet.example.net)",
+                     cfg->public_url);
+            return CONFIG_ERROR;
+        }
     }
     if (!cfg->admin_token_file) {
         snprintf(err, errlen, "ACCELNET_ADMIN_TOKEN_FILE must not be empty");

@@ -13,14 +13,15 @@ struct config {
     char *database_url; /* ACCELNET_DATABASE_URL, --database-url (required) */
     char *listen_host;  /* from ACCELNET_LISTEN, --listen host:port */
     unsigned listen_port;
-    char *tls_cert;                   /* ACCELNET_TLS_CERT, --tls-cert (PEM file) */
-    char *tls_key;                    /* ACCELNET_TLS_KEY, --tls-key (PEM file) */
-    int insecure_http;                /* ACCELNET_INSECURE_HTTP=1, --insecure-http */
-    char *admin_token;                /* ACCELNET_ADMIN_TOKEN, --admin-token */
-    char *admin_token_file;           /* ACCELNET_ADMIN_TOKEN_FILE, --admin-token-file */
-    enum log_level log_level;         /* ACCELNET_LOG_LEVEL, --log-level */
-    unsigned http_threads;            /* ACCELNET_HTTP_THREADS, --http-threads */
-    unsigned db_pool_size;            /* ACCELNET_DB_POOL_SIZE, --db-pool-size */
+    char *tls_cert;           /* ACCELNET_TLS_CERT, --tls-cert (PEM file) */
+    char *tls_key;            /* ACCELNET_TLS_KEY, --tls-key (PEM file) */
+    int insecure_http;        /* ACCELNET_INSECURE_HTTP=1, --insecure-http */
+    char *admin_token;        /* ACCELNET_ADMIN_TOKEN, --admin-token */
+    char *admin_token_file;   /* ACCELNET_ADMIN_TOKEN_FILE, --admin-token-file */
+    char *public_url;         /* ACCELNET_PUBLIC_URL, --public-url (base of the links handed out) */
+    enum log_level log_level; /* ACCELNET_LOG_LEVEL, --log-level */
+    unsigned http_threads;    /* ACCELNET_HTTP_THREADS, --http-threads */
+    unsigned db_pool_size;    /* ACCELNET_DB_POOL_SIZE, --db-pool-size */
     unsigned db_acquire_timeout_ms;   /* ACCELNET_DB_ACQUIRE_TIMEOUT_MS */
     unsigned db_statement_timeout_ms; /* ACCELNET_DB_STATEMENT_TIMEOUT_MS */
     unsigned long max_body_bytes;     /* ACCELNET_MAX_BODY_BYTES, --max-body-bytes */

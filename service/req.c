@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "service/config.h"
 
 const char *role_name(enum role r)
 {
@@ -37,6 +38,20 @@ const char *req_query(const struct req *rq, const char *key)
 const char *req_header(const struct req *rq, const char *name)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+char *req_base_url(const struct req *rq)
+{
+    const struct config *cfg = rq->app->cfg;
+    if (cfg->public_url)
+        return util_xstrdup(cfg->public_url);
+    const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
+    /* Only a plain host[:port] (or [v6]:port) is echoed into a link. */
+    if (!host || !*host || strlen(host) > 255 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+            strlen(host))
+        host = cfg->listen_host;
+    return util_asprintf("%s://%s", cfg->insecure_http ? "http" : "https", host);
 }
 
 void reply_json(struct reply *rp, unsigned status, json_t *body)

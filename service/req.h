@@ -70,6 +70,12 @@ const char *req_param(const struct req *rq, const char *name);
 const char *req_query(const struct req *rq, const char *key);
 const char *req_header(const struct req *rq, const char *name);
 
+/* The base URL of the links this request's answer hands out
+ * ("https://host:port", no trailing slash): ACCELNET_PUBLIC_URL when set,
+ * else the scheme served and the request's Host header (when it is a plain
+ * host[:port]). Caller frees. */
+char *req_base_url(const struct req *rq);
+
 void reply_json(struct reply *rp, unsigned status, json_t *body);
 void reply_text(struct reply *rp, unsigned status, const char *content_type, char *text);
 void reply_empty(struct reply *rp, unsigned status);

@@ -585,6 +585,21 @@ static void test_admin_token_file_empty(void **state)
     expect_error(NULL, "ACCELNET_ADMIN_TOKEN_FILE", NULL);
 }
 
+static void test_public_url(void **state)
+{
+    struct run r;
+    (void)state;
+    env_set("ACCELNET_PUBLIC_URL", "https://accelnet.example.net/");
+    run_parse(&r, NULL);
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_string_equal(r.cfg.public_url, "https://accelnet.example.net");
+    config_free(&r.cfg);
+    env_set("ACCELNET_PUBLIC_URL", "ftp://accelnet.example.net");
+    expect_error(NULL, "ACCELNET_PUBLIC_URL", NULL);
+    env_set("ACCELNET_PUBLIC_URL", "https://a.example.net/?x=1");
+    expect_error(NULL, "ACCELNET_PUBLIC_URL", NULL);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -721,6 +736,7 @@ int main(void)
         T(test_tls_pairs),
         T(test_admin_token_length),
         T(test_admin_token_file_empty),
+        T(test_public_url),
         T(test_bad_arguments),
         T(test_repeated_parses),
         cmocka_unit_test(test_hostport),

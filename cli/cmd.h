@@ -192,6 +192,7 @@ int cli_secrule_delete(struct cli_ctx *c);
 /* cmd_network_interface.c */
 int cli_nic_create(struct cli_ctx *c);
 int cli_nic_show(struct cli_ctx *c);
+int cli_nic_show_effective_nsg(struct cli_ctx *c);
 int cli_nic_list(struct cli_ctx *c);
 int cli_nic_update(struct cli_ctx *c);
 int cli_nic_delete(struct cli_ctx *c);
@@ -228,6 +229,14 @@ int cli_host_list(struct cli_ctx *c);
 int cli_host_show(struct cli_ctx *c);
 int cli_host_drain(struct cli_ctx *c);
 int cli_host_enable(struct cli_ctx *c);
+int cli_host_service(struct cli_ctx *c);
+int cli_host_complete_service(struct cli_ctx *c);
+int cli_host_show_service(struct cli_ctx *c);
+int cli_host_evacuate(struct cli_ctx *c);
+/* Waits for the long-running operation at op_url (absolute or a path) with
+ * progress on stderr, or with --no-wait prints it (*printed set). 0 when it
+ * Succeeded, else an exit code after printing why (cli/cmd_vm.c). */
+int cli_wait_op(struct cli_ctx *c, const char *op_url, const char *what, int *printed);
 int cli_host_disable(struct cli_ctx *c);
 /* cmd_health.c */
 int cli_health(struct cli_ctx *c);

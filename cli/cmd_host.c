@@ -1,5 +1,6 @@
-/* admin host list|show|drain|enable|disable — /admin/hosts[/{hostName}[/drain|
- * /enable|/disable]] (api/host.c).
+/* admin host list|show|drain|enable|disable|service|complete-service|
+ * show-service|evacuate — /admin/hosts[/{hostName}[/drain|/enable|/disable|
+ * /service[/complete]|/evacuate]] (api/host.c).
  *
  * Hosts are registered by their agents (accelnet-agent); operators only look
  * at them and set their state: Enabled (the scheduler may place new VMs
@@ -8,6 +9,9 @@
 #include "cli/cmd.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
 
 static char *host_uri(const struct cli_ctx *c, const char *action)
 {
@@ -54,4 +58,65 @@ int cli_host_enable(struct cli_ctx *c)
 int cli_host_disable(struct cli_ctx *c)
 {
     return host_set_state(c, "disable");
+}
+
+/* POST .../{action}; a long-running answer (Azure-AsyncOperation) is waited
+ * for like the vm commands do, anything else is printed as it comes. */
+static int host_action(struct cli_ctx *c, const char *action, const char *doing)
+{
+    json_t *out = NULL;
+    struct clihttp_response rp = {0};
+    char *uri = host_uri(c, action);
+    int rc = cli_call_rp(c, "POST", uri, NULL, 0, &rp, &out);
+    if (rc == 0) {
+        const char *op_url = clihttp_header(&rp, "Azure-AsyncOperation");
+        int printed = 0;
+        if (op_url) {
+            char *what = util_asprintf("%s %s", doing, cli_arg(c->args, "name"));
+            rc = cli_wait_op(c, op_url, what, &printed);
+            free(what);
+            if (rc == 0 && !printed) {
+                json_decref(out);
+                out = NULL;
+                char *get = host_uri(c, strcmp(action, "evacuate") == 0 ? NULL : "service");
+                rc = cli_call(c, "GET", get, NULL, 0, NULL, &out);
+                free(get);
+                if (rc == 0)
+                    cli_emit(c, out);
+            }
+        } else {
+            cli_emit(c, out);
+        }
+    }
+    clihttp_response_free(&rp);
+    json_decref(out);
+    free(uri);
+    return rc;
+}
+
+int cli_host_service(struct cli_ctx *c)
+{
+    return host_action(c, "service", "Servicing");
+}
+
+int cli_host_complete_service(struct cli_ctx *c)
+{
+    return host_action(c, "service/complete", "Completing the servicing of");
+}
+
+int cli_host_evacuate(struct cli_ctx *c)
+{
+    return host_action(c, "evacuate", "Evacuating");
+}
+
+int cli_host_show_service(struct cli_ctx *c)
+{
+    json_t *out = NULL;
+    char *uri = host_uri(c, "service");
+    int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &out);
+    if (rc == 0)
+        cli_emit(c, out);
+    json_decref(out);
+    free(uri);
+    return rc;
 }

@@ -7,8 +7,7 @@
  * shows the server's answer: on an existing NIC a refusal
  * (AcceleratedNetworkingCannotBeChangedOnExistingNic, exit 4), never hidden
  * or pre-empted here, so that what the server allows stays its decision.
- *
- * (network nic show-effective-nsg comes with the server's route for it.) */
+ */
 #include "cli/cmd.h"
 
 #include <stdlib.h>
@@ -77,6 +76,26 @@ int cli_nic_show(struct cli_ctx *c)
     char *uri = nic_uri(sub, rg, cli_arg(c->args, "name"));
     rc = cli_show(c, uri, cliview_nics);
     free(uri);
+    return rc;
+}
+
+/* POST .../effectiveNetworkSecurityGroups: the rules in force on the NIC
+ * (its subnet's group, then its own), and what its host agent has installed. */
+int cli_nic_show_effective_nsg(struct cli_ctx *c)
+{
+    const char *sub, *rg;
+    json_t *out = NULL;
+    int rc = cli_sub_rg(c, &sub, &rg);
+    if (rc != 0)
+        return rc;
+    char *nic = nic_uri(sub, rg, cli_arg(c->args, "name"));
+    char *uri = util_asprintf("%s/effectiveNetworkSecurityGroups", nic);
+    rc = cli_call(c, "POST", uri, NULL, 0, NULL, &out);
+    if (rc == 0)
+        cli_emit(c, out);
+    json_decref(out);
+    free(uri);
+    free(nic);
     return rc;
 }
 

@@ -104,7 +104,7 @@ static void progress(void *arg, const char *line, int changed)
 /* Waits for the operation at op_url (absolute or a path) or, with
  * --no-wait, prints it. 0 when it Succeeded (or was only printed: *printed
  * set), else an exit code after printing why. */
-static int vm_wait_op(struct cli_ctx *c, const char *op_url, const char *what, int *printed)
+int cli_wait_op(struct cli_ctx *c, const char *op_url, const char *what, int *printed)
 {
     char *path = clireq_op_path(op_url), *why = NULL;
     json_t *op = NULL;
@@ -311,7 +311,7 @@ int cli_vm_create(struct cli_ctx *c)
     int printed = 0;
     if (op_url) {
         what = util_asprintf("Creating %s", name);
-        rc = vm_wait_op(c, op_url, what, &printed);
+        rc = cli_wait_op(c, op_url, what, &printed);
     } else if (cli_arg_given(p, "no-wait")) {
         /* Nothing to wait for (an identical PUT changes nothing). */
         cli_emit_view(c, out, cliview_vms);
@@ -359,7 +359,7 @@ static int vm_action(struct cli_ctx *c, const char *method, const char *action, 
         int printed;
         what = util_asprintf("%s %s", doing, name);
         if (op_url)
-            rc = vm_wait_op(c, op_url, what, &printed);
+            rc = cli_wait_op(c, op_url, what, &printed);
         else
             cli_emit(c, out);
     }

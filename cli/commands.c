@@ -1609,6 +1609,84 @@ static const struct cli_command commands[] = {
                 {0},
             },
     },
+    {
+        .group = "admin host",
+        .verb = "service",
+        .handler = cli_host_service,
+        .summary = "Start servicing a host: its agent revokes every VF it handed out.",
+        .help = "What Azure does during host maintenance: each accelerated NIC on the host falls\n"
+                "back to the synthetic path (state Fallback; its policy is still enforced there)\n"
+                "and the host gets no new VMs. No VM loses its NIC, MAC or IP. Waits until the\n"
+                "agent has revoked them (--no-wait returns at once), then prints the servicing\n"
+                "state. `accelnet admin host complete-service` gives the VFs back.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation at once."},
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Before maintenance.", "accelnet admin host service -n host-we-1"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "complete-service",
+        .handler = cli_host_complete_service,
+        .summary = "Complete the servicing of a host: its VFs come back, NICs are Active again.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation at once."},
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"After maintenance.", "accelnet admin host complete-service -n host-we-1"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "show-service",
+        .handler = cli_host_show_service,
+        .summary = "Show whether a host is being serviced, since when, and its NICs' states.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Is it in servicing?", "accelnet admin host show-service -n host-we-1"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "evacuate",
+        .handler = cli_host_evacuate,
+        .summary = "Move a host's VMs to other hosts (new VFs there; the old ones are released).",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {.name = "no-wait",
+                 .type = CLI_SWITCH,
+                 .help = "Do not wait: print the operation at once."},
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"A host that is not coming back.", "accelnet admin host evacuate -n host-we-2"},
+                {0},
+            },
+    },
 
     /* --- feature -------------------------------------------------------------------- */
     {
@@ -2466,7 +2544,28 @@ static const struct cli_command commands[] = {
                 {0},
             },
     },
-    /* network nic show-effective-nsg: with the server's route for it. */
+    {
+        .group = "network nic",
+        .verb = "show-effective-nsg",
+        .handler = cli_nic_show_effective_nsg,
+        .summary = "Show the security rules in force on a network interface.",
+        .help = "The rules of its subnet's network security group and of its own, default rules\n"
+                "included, in the order they apply; and for an accelerated NIC, the policy\n"
+                "generation the service wants next to the one its host agent has installed.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_NET_NAME("network interface"),
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"What is in force on nic1.",
+                 "accelnet network nic show-effective-nsg -g rg1 -n nic1"},
+                {0},
+            },
+    },
 
     /* --- vm -------------------------------------------------------------------------- */
     {

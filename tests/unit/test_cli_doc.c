@@ -368,7 +368,9 @@ static void test_completion_cases(void **state)
     EXPECT_COMPLETION(got, "host\n");
     free(got);
     got = COMPLETE("admin", "host", "");
-    EXPECT_COMPLETION(got, "disable\ndrain\nenable\nlist\nshow\n");
+    EXPECT_COMPLETION(got,
+                      "complete-service\ndisable\ndrain\nenable\nevacuate\nlist\nservice\nshow\n"
+                      "show-service\n");
     free(got);
     /* Global flags before the command, then the group continues. */
     got = COMPLETE("--debug", "admin", "host", "d");

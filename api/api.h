@@ -102,6 +102,8 @@ void api_nic_delete(struct req *rq, struct reply *rp);
 void api_nic_patch(struct req *rq, struct reply *rp);
 void api_nic_list(struct req *rq, struct reply *rp);
 void api_nic_list_all(struct req *rq, struct reply *rp);
+/* POST .../effectiveNetworkSecurityGroups (api/effective_nsg.c). */
+void api_nic_effective_nsgs(struct req *rq, struct reply *rp);
 
 /* api/host.c — hosts: registration and heartbeats (agents), view and state (admins) */
 void api_host_put(struct req *rq, struct reply *rp);

@@ -430,6 +430,7 @@ static enum db_status nsg_rules_replace(struct db_conn *c, const char *nsg_id,
 static enum db_status nsg_put_run(struct db_conn *c, void *arg)
 {
     struct nsg_put_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_rg g = {0};
     struct nsg_view cur = {0};
     char etag[37];

@@ -102,6 +102,7 @@ struct secrule_put_tx {
 static enum db_status secrule_put_run(struct db_conn *c, void *arg)
 {
     struct secrule_put_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_secrule *all = NULL;
     size_t nall = 0;
     db_nsg_free(&t->nsg);
@@ -306,6 +307,7 @@ struct secrule_delete_tx {
 static enum db_status secrule_delete_run(struct db_conn *c, void *arg)
 {
     struct secrule_delete_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_nsg n = {0};
     struct db_secrule cur = {0};
     char *key = nsg_lock_key(t->nm->sub, t->nm->rg, t->nm->nsg);

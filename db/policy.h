@@ -41,6 +41,21 @@ enum db_status db_policy_ack(struct db_conn *c, const char *nic_id, const char *
 enum db_status db_policy_enqueue(struct db_conn *c, const char *nsg_id, const char *subnet_id,
                                  const char *sub, const char *location, const char *resource_id,
                                  char op_id[37]);
+/* The same for the NICs of several subnets whose NSG changed (one
+ * operation for them all). */
+enum db_status db_policy_enqueue_subnets(struct db_conn *c, const char *const *subnet_ids,
+                                         size_t nsubnets, const char *sub, const char *location,
+                                         const char *resource_id, char op_id[37]);
+/* Where a NIC's policy comes from: its primary subnet and the two groups
+ * ("" when none), with the resource groups' names for their ids. */
+struct db_policy_context {
+    char subnet_nsg_id[37], subnet_nsg_rg[91], subnet_nsg_name[81];
+    char vnet_rg[91], vnet_name[81], subnet_name[81];
+    char nic_nsg_id[37], nic_nsg_rg[91], nic_nsg_name[81];
+};
+/* DB_NOT_FOUND: no such NIC (or no primary IP configuration). */
+enum db_status db_policy_nic_context(struct db_conn *c, const char *nic_id,
+                                     struct db_policy_context *out);
 /* Seconds since an operation started. */
 enum db_status db_policy_op_age(struct db_conn *c, const char *op_id, double *seconds);
 

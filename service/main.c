@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     if (!ops)
         goto out;
     metrics = metrics_new(routes, routes_count);
-    struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics};
+    struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics, .agents = agents};
     srv = http_start(&app, routes, routes_count, err, sizeof(err));
     if (!srv) {
         log_error("%s", err);

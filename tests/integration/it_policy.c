@@ -785,13 +785,99 @@ static void test_push(void **state)
     json_decref(op);
     expect_converged();
 
+    /* The subnet's NSG replaced (subnet PUT): the NICs get the other rules. */
+    snprintf(body, sizeof body,
+             "{\"properties\":{\"addressPrefix\":\"10.0.0.0/24\",\"networkSecurityGroup\":{"
+             "\"id\":\"/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/networkSecurityGroups/nic-nsg\"}}}");
+    char *sp = pbuf();
+    snprintf(sp, 600,
+             "/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/virtualNetworks/vnet/subnets/s?" AV);
+    op = change("PUT", sp, body, 200);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    expect_converged();
+    /* ... and back through the VNet PUT (inline subnets). */
+    snprintf(body, sizeof body,
+             "{\"location\":\"westeurope\",\"properties\":{\"addressSpace\":{"
+             "\"addressPrefixes\":[\"10.0.0.0/16\"]},\"subnets\":[{\"name\":\"s\","
+             "\"properties\":{\"addressPrefix\":\"10.0.0.0/24\",\"networkSecurityGroup\":{"
+             "\"id\":\"/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/networkSecurityGroups/subnet-nsg\"}}}]}}");
+    sp = pbuf();
+    snprintf(sp, 600, "/subscriptions/" SUB "/resourceGroups/rgp" NETP "/virtualNetworks/vnet?" AV);
+    op = change("PUT", sp, body, 200);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    expect_converged();
+
     /* The same PUT again changes nothing: no operation. */
+    snprintf(body, sizeof body,
+             "{\"location\":\"westeurope\",\"properties\":{\"securityRules\":[{\"name\":"
+             "\"deny-telnet\",\"properties\":{\"priority\":200,\"direction\":\"Inbound\","
+             "\"access\":\"Deny\",\"protocol\":\"Tcp\",\"sourceAddressPrefix\":\"Internet\","
+             "\"sourcePortRange\":\"*\",\"destinationAddressPrefix\":\"*\","
+             "\"destinationPortRange\":\"2323\"}}]}}");
     struct itest_resp r;
     call("PUT", nsg_url("rgp", "subnet-nsg", NULL), body, &r);
     ITEST_EXPECT_STATUS(&r, 200);
     expect_str(&r, "properties.provisioningState", "Succeeded");
     assert_null(itest_header(&r, "Azure-AsyncOperation"));
     itest_resp_free(&r);
+}
+
+static json_t *effective(const char *rg, const char *nic)
+{
+    char *p = pbuf();
+    snprintf(p, 600,
+             "/subscriptions/" SUB "/resourceGroups/%s" NETP
+             "/networkInterfaces/%s/effectiveNetworkSecurityGroups?" AV,
+             rg, nic);
+    struct itest_resp r;
+    call("POST", p, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    json_t *o = json_incref(r.json);
+    itest_resp_free(&r);
+    return o;
+}
+
+/* The effective groups (subnet's, then NIC's) and the agent's generation next
+ * to the database's. */
+static void test_effective(void **state)
+{
+    (void)state;
+    json_t *e = effective("rgp", "nic-0");
+    assert_int_equal(json_array_size(json_object_get(e, "value")), 2);
+    assert_non_null(jget(e, "value[0].association.subnet.id"));
+    assert_non_null(strstr(jstr(e, "value[0].networkSecurityGroup.id"), "subnet-nsg"));
+    assert_non_null(jget(e, "value[1].association.networkInterface.id"));
+    assert_non_null(strstr(jstr(e, "value[1].networkSecurityGroup.id"), "nic-nsg"));
+    /* The group's rule first, then the defaults. */
+    assert_string_equal(jstr(e, "value[1].effectiveSecurityRules[0].name"), "securityRules/rdp");
+    assert_string_equal(jstr(e, "value[1].effectiveSecurityRules[1].name"),
+                        "defaultSecurityRules/AllowVnetInBound");
+    assert_true(json_is_true(jget(e, "accelnetPolicy.virtualFunction")));
+    assert_true(json_is_true(jget(e, "accelnetPolicy.inSync")));
+    assert_true(json_is_true(jget(e, "accelnetPolicy.agent.reachable")));
+    long long want = json_integer_value(jget(e, "accelnetPolicy.desiredGeneration"));
+    assert_true(want > 0);
+    assert_int_equal(json_integer_value(jget(e, "accelnetPolicy.agent.installedGeneration")), want);
+    assert_int_equal(json_integer_value(jget(e, "accelnetPolicy.acknowledgedGeneration")), want);
+    assert_int_equal(pg_long("SELECT vf_policy_generation FROM network_interfaces WHERE name = "
+                             "'nic-0'"),
+                     want);
+    json_decref(e);
+    /* A NIC without a VM: the groups, no virtual function. */
+    put_nic(SUB, "rgp", "nic-spare", "westeurope", 1, 0);
+    e = effective("rgp", "nic-spare");
+    assert_int_equal(json_array_size(json_object_get(e, "value")), 1);
+    assert_true(json_is_false(jget(e, "accelnetPolicy.virtualFunction")));
+    json_decref(e);
+    expect("POST",
+           "/subscriptions/" SUB "/resourceGroups/rgp" NETP
+           "/networkInterfaces/none/effectiveNetworkSecurityGroups?" AV,
+           NULL, 404, "ResourceNotFound");
 }
 
 struct racer {
@@ -864,6 +950,16 @@ static void test_agent_down(void **state)
         fail_msg("the message should name %s only: %s", host_names[1], msg ? msg : "(none)");
     json_decref(op);
     assert_true(itest_now_ms() - t0 < 15000);
+    /* The effective view says the agent is out of reach and behind. */
+    char *nic =
+        pg_text("SELECT name FROM network_interfaces WHERE vf_host = '%s' LIMIT 1", host_names[1]);
+    json_t *e = effective("rgp", nic);
+    free(nic);
+    assert_true(json_is_false(jget(e, "accelnetPolicy.agent.reachable")));
+    assert_true(json_is_false(jget(e, "accelnetPolicy.inSync")));
+    assert_true(json_integer_value(jget(e, "accelnetPolicy.desiredGeneration")) >
+                json_integer_value(jget(e, "accelnetPolicy.acknowledgedGeneration")));
+    json_decref(e);
     assert_true(pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s' AND "
                         "vf_policy_generation > vf_policy_acked",
                         host_names[1]) > 0);
@@ -878,6 +974,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push),
+        cmocka_unit_test(test_effective),
         cmocka_unit_test(test_race),
         cmocka_unit_test(test_agent_down),
     };

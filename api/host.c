@@ -32,6 +32,7 @@
 #include "db/catalog.h"
 #include "db/host.h"
 #include "service/agentclient.h"
+#include "service/reconcile.h"
 #include "service/config.h"
 
 #define HOST_PF_MAX 64
@@ -598,8 +599,11 @@ void api_host_put(struct req *rq, struct reply *rp)
         host_reply_refusal(rq, rp, &t);
     else if (st != DB_OK)
         reply_db_error(rp, rq, st);
-    else
+    else {
         reply_json(rp, t.created ? 201 : 200, host_json(&t.out));
+        /* An agent (re)registered: it may have lost its state. */
+        reconcile_kick();
+    }
     db_host_free(&t.before);
     db_host_free(&t.out);
 }

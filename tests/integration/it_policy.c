@@ -47,6 +47,7 @@ static const char *daemon_env[] = {
     "ACCELNET_WORKERS=4",
     "ACCELNET_DB_POOL_SIZE=16",
     "ACCELNET_POLICY_PUSH_DEADLINE_S=3",
+    "ACCELNET_RECONCILE_INTERVAL_S=2",
     NULL, /* ACCELNET_AGENT_CA_FILE, filled in setup */
     NULL,
 };
@@ -716,6 +717,19 @@ static void expect_converged(void)
     assert_int_equal(seen, nics);
 }
 
+/* Until every agent has what the database wants (the reconciler at work). */
+static void wait_converged(long timeout_ms)
+{
+    long long deadline = itest_now_ms() + timeout_ms;
+    while (pg_long("SELECT count(*) FROM network_interfaces WHERE vf_index IS NOT NULL AND "
+                   "coalesce(vf_policy_acked, 0) < vf_policy_generation") > 0) {
+        if (itest_now_ms() > deadline)
+            fail_msg("policies not acknowledged after %ld ms", timeout_ms);
+        itest_sleep_ms(200);
+    }
+    expect_converged();
+}
+
 static void make_vms(const char *rg, int count)
 {
     put_network(SUB, rg, "westeurope");
@@ -736,7 +750,7 @@ static void make_vms(const char *rg, int count)
 static void test_push(void **state)
 {
     (void)state;
-    make_vms("rgp", 4);
+    make_vms("rgp", 5); /* more than one host's 4 VFs: both agents have some */
     /* Both agents have VFs. */
     assert_int_equal(pg_long("SELECT count(DISTINCT vf_host) FROM network_interfaces WHERE "
                              "vf_index IS NOT NULL"),
@@ -967,16 +981,110 @@ static void test_agent_down(void **state)
                              "vf_policy_generation > vf_policy_acked",
                              host_names[0]),
                      0);
+    /* Back: the reconciler pushes what it missed. */
     restart_agent(1, 0);
+    wait_converged(20000);
+}
+
+/* A metric's value in /metrics (0 when absent). */
+static double metric(const char *line_prefix)
+{
+    struct itest_resp r;
+    call("GET", "/metrics", NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    double v = 0;
+    const char *p = r.body ? strstr(r.body, line_prefix) : NULL;
+    if (p)
+        v = strtod(p + strlen(line_prefix), NULL);
+    itest_resp_free(&r);
+    return v;
+}
+
+/* An agent restarted with an empty state directory: the reconciler attaches
+ * its VFs again with their policies. */
+static void test_lost_state(void **state)
+{
+    (void)state;
+    long long on0 = pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s' AND "
+                            "vf_index IS NOT NULL",
+                            host_names[0]);
+    assert_true(on0 > 0);
+    double before = metric("accelnet_reconcile_repaired_total{kind=\"lost\"} ");
+    char dir[480], cmd[1100];
+    snprintf(dir, sizeof dir, "%s", g.agents[0].state_dir);
+    itest_daemon_stop(&g.agents[0], 10000);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/* '%s'/.[!.]*", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    restart_agent(0, 0);
+    long long deadline = itest_now_ms() + 20000;
+    for (;;) {
+        json_t *inv = inventory(0);
+        size_t have = json_array_size(inv);
+        json_decref(inv);
+        if ((long long)have == on0)
+            break;
+        if (itest_now_ms() > deadline)
+            fail_msg("agent %s has %zu VFs after a restart with an empty state, the database "
+                     "%lld",
+                     host_names[0], have, on0);
+        itest_sleep_ms(200);
+    }
+    wait_converged(20000);
+    assert_true(metric("accelnet_reconcile_repaired_total{kind=\"lost\"} ") >=
+                before + (double)on0);
+}
+
+/* A VF attached on the agent behind the database's back is released. */
+static void test_leak(void **state)
+{
+    (void)state;
+    double before = metric("accelnet_reconcile_repaired_total{kind=\"leak\"} ");
+    /* The agent with a free VF. */
+    int a =
+        pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'", host_names[0]) < 4
+            ? 0
+            : 1;
+    char *token = pg_text("SELECT callback_token FROM hosts WHERE name = '%s'", host_names[a]);
+    const char *leak = "6e6e6e6e-0000-4000-8000-00000000beef";
+    char path[128];
+    snprintf(path, sizeof path, "/v1/nics/%s", leak);
+    struct itest_req rq = {
+        .method = "PUT",
+        .path = path,
+        .auth = ITEST_AUTH_TOKEN,
+        .token = token,
+        .body = "{\"vmId\":\"6e6e6e6e-0000-4000-8000-00000000cafe\",\"macAddress\":"
+                "\"00-0D-3A-6E-6E-6E\",\"ipAddress\":\"10.9.0.4\",\"prefixLength\":24,"
+                "\"gateway\":\"10.9.0.1\",\"segmentId\":999,\"policy\":{\"generation\":1,"
+                "\"rules\":[]}}"};
+    struct itest_resp r;
+    itest_do(&g.agents[a], &rq, &r);
+    if (r.status != 201)
+        fail_msg("attaching on the agent directly: %s", itest_resp_str(&r));
+    itest_resp_free(&r);
+    free(token);
+    long long deadline = itest_now_ms() + 20000;
+    for (;;) {
+        json_t *inv = inventory(a);
+        int there = inventory_nic(inv, leak) != NULL;
+        json_decref(inv);
+        if (!there)
+            break;
+        if (itest_now_ms() > deadline)
+            fail_msg("the leaked VF is still on the agent");
+        itest_sleep_ms(200);
+    }
+    assert_true(metric("accelnet_reconcile_repaired_total{kind=\"leak\"} ") >= before + 1);
+    assert_true(metric("accelnet_reconcile_drift_found_total{kind=\"leak\"} ") >= 1);
+    expect_converged();
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_push),
-        cmocka_unit_test(test_effective),
-        cmocka_unit_test(test_race),
-        cmocka_unit_test(test_agent_down),
+        cmocka_unit_test(test_push),       cmocka_unit_test(test_effective),
+        cmocka_unit_test(test_race),       cmocka_unit_test(test_agent_down),
+        cmocka_unit_test(test_lost_state), cmocka_unit_test(test_leak),
     };
     return cmocka_run_group_tests_name("it_policy", tests, setup, teardown);
 }

@@ -113,6 +113,12 @@ void api_host_list(struct req *rq, struct reply *rp);
 void api_host_disable(struct req *rq, struct reply *rp);
 void api_host_drain(struct req *rq, struct reply *rp);
 void api_host_enable(struct req *rq, struct reply *rp);
+/* Host servicing: GET/POST /admin/hosts/{hostName}/service[/complete]. */
+void api_host_service_get(struct req *rq, struct reply *rp);
+void api_host_service_start(struct req *rq, struct reply *rp);
+void api_host_service_complete(struct req *rq, struct reply *rp);
+struct buf;
+void api_host_servicing_metrics_render(struct buf *out);
 
 /* api/virtual_machine.c — virtual machines (Microsoft.Compute) */
 void api_vm_put(struct req *rq, struct reply *rp);

@@ -33,6 +33,7 @@
 #include "db/host.h"
 #include "service/agentclient.h"
 #include "service/reconcile.h"
+#include "db/servicing.h"
 #include "service/config.h"
 
 #define HOST_PF_MAX 64
@@ -786,4 +787,129 @@ void api_host_drain(struct req *rq, struct reply *rp)
 void api_host_enable(struct req *rq, struct reply *rp)
 {
     host_set_state(rq, rp, "Enabled");
+}
+
+/* --- servicing ------------------------------------------------------------------------ */
+
+static unsigned long long host_fallbacks_total, host_restored_total;
+
+void api_host_servicing_metrics_render(struct buf *out)
+{
+    buf_appendf(out,
+                "# HELP accelnet_host_servicing_fallbacks_total NICs whose VF was revoked by host "
+                "servicing (accelerated state Fallback).\n"
+                "# TYPE accelnet_host_servicing_fallbacks_total counter\n"
+                "accelnet_host_servicing_fallbacks_total %llu\n"
+                "# HELP accelnet_host_servicing_restored_total NICs whose VF came back when host "
+                "servicing completed (accelerated state Active).\n"
+                "# TYPE accelnet_host_servicing_restored_total counter\n"
+                "accelnet_host_servicing_restored_total %llu\n",
+                __atomic_load_n(&host_fallbacks_total, __ATOMIC_RELAXED),
+                __atomic_load_n(&host_restored_total, __ATOMIC_RELAXED));
+}
+
+static json_t *host_servicing_json(const char *name, const struct db_servicing_view *v)
+{
+    json_t *nics = json_array();
+    for (size_t i = 0; i < v->nnics; i++)
+        json_array_append_new(nics,
+                              json_pack("{s:s, s:s, s:s, s:o}", "nicId", v->nics[i].nic_id, "name",
+                                        v->nics[i].name, "acceleratedState", v->nics[i].state,
+                                        "stateChangedAt", host_str_or_null(v->nics[i].changed_at)));
+    return json_pack("{s:s, s:b, s:o, s:o}", "hostName", name, "servicing", v->servicing,
+                     "changedAt", host_str_or_null(v->changed_at), "networkInterfaces", nics);
+}
+
+static void host_servicing_reply(struct req *rq, struct reply *rp, const char *name)
+{
+    struct db_conn *c;
+    struct db_servicing_view v = {0};
+    enum db_status st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_servicing_get(c, name, &v);
+        db_release(rq->app->db, c);
+    }
+    if (st == DB_NOT_FOUND)
+        host_not_found(rp, name);
+    else if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else
+        reply_json(rp, 200, host_servicing_json(name, &v));
+    db_servicing_view_free(&v);
+}
+
+void api_host_service_get(struct req *rq, struct reply *rp)
+{
+    char name[DB_HOST_NAME_MAX + 1];
+    if (host_name_param(rq, rp, name) != 0)
+        return;
+    host_servicing_reply(rq, rp, name);
+}
+
+/* start: the agent revokes every VF (POST /v1/service {"action": "start"}),
+ * then the host is servicing and its NICs Fallback; complete: the agent
+ * restores them, then the NICs are Active again. The agent first: the
+ * database never says Active for a VF the guest does not have. */
+static void host_service(struct req *rq, struct reply *rp, int start)
+{
+    char name[DB_HOST_NAME_MAX + 1];
+    if (host_name_param(rq, rp, name) != 0)
+        return;
+    struct db_conn *c;
+    char *url = NULL, *token = NULL;
+    enum db_status st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_host_agent_target(c, name, &url, &token);
+        db_release(rq->app->db, c);
+    }
+    if (st == DB_NOT_FOUND) {
+        host_not_found(rp, name);
+        goto out;
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        goto out;
+    }
+    struct agentc_target t = {name, url, token};
+    struct agentc_error err = {0};
+    long vfs = 0;
+    if (!rq->app->agents || agentc_service(rq->app->agents, &t, start, &vfs, &err) != 0) {
+        reply_error(rp, ERR_HOST_AGENT_UNAVAILABLE, NULL,
+                    "The agent of host %s could not %s servicing: %s%s%s. Nothing was changed; "
+                    "try again.",
+                    name, start ? "start" : "complete", *err.code ? err.code : "",
+                    *err.code ? ": " : "", err.message);
+        goto out;
+    }
+    long changed = 0;
+    st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_servicing_set(c, name, start, &changed);
+        db_release(rq->app->db, c);
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        goto out;
+    }
+    __atomic_add_fetch(start ? &host_fallbacks_total : &host_restored_total,
+                       (unsigned long long)changed, __ATOMIC_RELAXED);
+    log_fields(LOGL_INFO,
+               json_pack("{s:s, s:s, s:I, s:I}", "msg",
+                         start ? "host servicing started: VFs revoked, NICs Fallback"
+                               : "host servicing complete: VFs restored, NICs Active",
+                         "host", name, "agentVfs", (json_int_t)vfs, "nics", (json_int_t)changed));
+    host_servicing_reply(rq, rp, name);
+out:
+    free(url);
+    free(token);
+}
+
+void api_host_service_start(struct req *rq, struct reply *rp)
+{
+    host_service(rq, rp, 1);
+}
+
+void api_host_service_complete(struct req *rq, struct reply *rp)
+{
+    host_service(rq, rp, 0);
 }

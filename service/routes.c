@@ -69,6 +69,9 @@ const struct route routes[] = {
     {"POST",   HOST "/disable",                          api_host_disable,                AUTH_ADMIN,        0},
     {"POST",   HOST "/drain",                            api_host_drain,                  AUTH_ADMIN,        0},
     {"POST",   HOST "/enable",                           api_host_enable,                 AUTH_ADMIN,        0},
+    {"GET",    HOST "/service",                          api_host_service_get,            AUTH_ADMIN,        0},
+    {"POST",   HOST "/service",                          api_host_service_start,          AUTH_ADMIN,        0},
+    {"POST",   HOST "/service/complete",                 api_host_service_complete,       AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
     {"GET",    "/subscriptions",                         api_subscription_list_visible,   AUTH_TENANT,       0},

@@ -1079,12 +1079,98 @@ static void test_leak(void **state)
     expect_converged();
 }
 
+/* Host servicing with several VMs: the agent revokes every VF, the NICs are
+ * Fallback (and say since when), MAC and IP stay; completion restores them. */
+static void test_servicing(void **state)
+{
+    (void)state;
+    /* The agent with the most VMs. */
+    int ai =
+        pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'", host_names[0]) >=
+                pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'",
+                        host_names[1])
+            ? 0
+            : 1;
+    const char *h = host_names[ai];
+    long long n = pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s' AND "
+                          "vf_index IS NOT NULL",
+                          h);
+    assert_true(n >= 2);
+    char *nic = pg_text("SELECT name FROM network_interfaces WHERE vf_host = '%s' AND vf_index IS "
+                        "NOT NULL ORDER BY name LIMIT 1",
+                        h);
+    json_t *before = get_json(nic_url(SUB, "rgp", nic));
+    double fb = metric("\naccelnet_host_servicing_fallbacks_total ");
+
+    struct itest_resp r;
+    char path[128];
+    snprintf(path, sizeof path, "/admin/hosts/%s/service?" AV, h);
+    call("POST", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    assert_true(json_is_true(jget(r.json, "servicing")));
+    assert_non_null(jstr(r.json, "changedAt"));
+    assert_int_equal(json_array_size(jget(r.json, "networkInterfaces")), n);
+    size_t i;
+    json_t *x;
+    json_array_foreach(jget(r.json, "networkInterfaces"), i, x)
+        assert_string_equal(json_string_value(json_object_get(x, "acceleratedState")), "Fallback");
+    itest_resp_free(&r);
+    /* The agent has revoked them all. */
+    json_t *inv = inventory(ai);
+    json_array_foreach(inv, i, x)
+        assert_string_equal(json_string_value(json_object_get(x, "vfState")), "Revoked");
+    assert_int_equal(json_array_size(inv), n);
+    json_decref(inv);
+    /* The NIC: Fallback since then; same MAC and IP, still its VM's. */
+    json_t *during = get_json(nic_url(SUB, "rgp", nic));
+    assert_string_equal(jstr(during, "properties.virtualFunction.state"), "Fallback");
+    assert_non_null(jstr(during, "properties.virtualFunction.stateChangedAt"));
+    assert_string_equal(jstr(during, "properties.macAddress"),
+                        jstr(before, "properties.macAddress"));
+    assert_string_equal(jstr(during, "properties.ipConfigurations[0].properties.privateIPAddress"),
+                        jstr(before, "properties.ipConfigurations[0].properties.privateIPAddress"));
+    assert_string_equal(jstr(during, "properties.virtualMachine.id"),
+                        jstr(before, "properties.virtualMachine.id"));
+    json_decref(during);
+    assert_true(metric("\naccelnet_host_servicing_fallbacks_total ") >= fb + (double)n);
+    /* The policy still follows changes while serviced (enforced on the
+     * synthetic path). */
+    char *b = rule_body(600, "7000");
+    json_t *op = change("PUT", nsg_url("rgp", "nic-nsg", "svc"), b, 201);
+    free(b);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+
+    snprintf(path, sizeof path, "/admin/hosts/%s/service/complete?" AV, h);
+    call("POST", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    assert_true(json_is_false(jget(r.json, "servicing")));
+    json_array_foreach(jget(r.json, "networkInterfaces"), i, x)
+        assert_string_equal(json_string_value(json_object_get(x, "acceleratedState")), "Active");
+    itest_resp_free(&r);
+    inv = inventory(ai);
+    json_array_foreach(inv, i, x) assert_null(json_object_get(x, "vfState"));
+    json_decref(inv);
+    json_t *after = get_json(nic_url(SUB, "rgp", nic));
+    assert_string_equal(jstr(after, "properties.virtualFunction.state"), "Active");
+    assert_string_equal(jstr(after, "properties.macAddress"),
+                        jstr(before, "properties.macAddress"));
+    assert_int_equal(json_integer_value(jget(after, "properties.virtualFunction.vfIndex")),
+                     json_integer_value(jget(before, "properties.virtualFunction.vfIndex")));
+    json_decref(after);
+    json_decref(before);
+    free(nic);
+    expect_converged();
+    expect("POST", "/admin/hosts/no-such-host/service?" AV, NULL, 404, "HostNotFound");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push),       cmocka_unit_test(test_effective),
         cmocka_unit_test(test_race),       cmocka_unit_test(test_agent_down),
         cmocka_unit_test(test_lost_state), cmocka_unit_test(test_leak),
+        cmocka_unit_test(test_servicing),
     };
     return cmocka_run_group_tests_name("it_policy", tests, setup, teardown);
 }

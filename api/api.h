@@ -117,6 +117,8 @@ void api_host_enable(struct req *rq, struct reply *rp);
 void api_host_service_get(struct req *rq, struct reply *rp);
 void api_host_service_start(struct req *rq, struct reply *rp);
 void api_host_service_complete(struct req *rq, struct reply *rp);
+/* POST /admin/hosts/{hostName}/evacuate. */
+void api_host_evacuate(struct req *rq, struct reply *rp);
 struct buf;
 void api_host_servicing_metrics_render(struct buf *out);
 

@@ -72,6 +72,7 @@ const struct route routes[] = {
     {"GET",    HOST "/service",                          api_host_service_get,            AUTH_ADMIN,        0},
     {"POST",   HOST "/service",                          api_host_service_start,          AUTH_ADMIN,        0},
     {"POST",   HOST "/service/complete",                 api_host_service_complete,       AUTH_ADMIN,        0},
+    {"POST",   HOST "/evacuate",                         api_host_evacuate,               AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
     {"GET",    "/subscriptions",                         api_subscription_list_visible,   AUTH_TENANT,       0},

@@ -1164,13 +1164,97 @@ static void test_servicing(void **state)
     expect("POST", "/admin/hosts/no-such-host/service?" AV, NULL, 404, "HostNotFound");
 }
 
+/* Evacuation: the host's agent dies; its VMs are placed elsewhere with new
+ * VFs (same NICs, MACs, IPs); the old VFs are released once it is back. */
+static void test_evacuate(void **state)
+{
+    (void)state;
+    /* A third host in westeurope with room for everything. */
+    static const char *const argv8[] = {
+        "--vcpus", "160", "--memory-mb", "2097152", "--pf", "pf0,0000:03:00.0,15b3:1003,8", NULL};
+    struct itest_agent_opts o = {.controller = g.d.url,
+                                 .token = g.agent_token,
+                                 .host_name = host_names[2],
+                                 .location = "westeurope",
+                                 .argv = argv8};
+    if (itest_agent_start(&g.agents[2], &o) != 0)
+        fail_msg("the third agent did not start");
+    wait_healthy(host_names[2]);
+
+    int ai =
+        pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'", host_names[0]) >=
+                pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'",
+                        host_names[1])
+            ? 0
+            : 1;
+    const char *h = host_names[ai];
+    long long vms = pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", h);
+    assert_true(vms >= 1);
+    char *macs = pg_text("SELECT string_agg(n.mac_address::text || host(ic.private_ip), ',' ORDER "
+                         "BY n.id) FROM network_interfaces n JOIN nic_ip_configurations ic ON "
+                         "ic.nic_id = n.id WHERE n.vm_id IS NOT NULL");
+    itest_daemon_stop(&g.agents[ai], 10000); /* the host is gone */
+
+    char path[128];
+    snprintf(path, sizeof path, "/admin/hosts/%s/evacuate?" AV, h);
+    struct itest_resp r;
+    call("POST", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    assert_string_equal(jstr(r.json, "state"), "Draining");
+    assert_int_equal(json_array_size(jget(r.json, "virtualMachines")), vms);
+    itest_resp_free(&r);
+    /* Every VM runs elsewhere. */
+    long long deadline = itest_now_ms() + 30000;
+    while (pg_long("SELECT count(*) FROM operations WHERE status = 'InProgress' AND kind = "
+                   "'vm.start'") > 0) {
+        if (itest_now_ms() > deadline)
+            fail_msg("the evacuation's vm.start operations did not end");
+        itest_sleep_ms(200);
+    }
+    assert_int_equal(pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", h), 0);
+    assert_int_equal(pg_long("SELECT count(*) FROM virtual_machines WHERE provisioning_state <> "
+                             "'Succeeded' OR power_state <> 'running'"),
+                     0);
+    assert_int_equal(pg_long("SELECT count(*) FROM network_interfaces WHERE vm_id IS NOT NULL AND "
+                             "(vf_index IS NULL OR vf_host = '%s')",
+                             h),
+                     0);
+    char *macs2 = pg_text("SELECT string_agg(n.mac_address::text || host(ic.private_ip), ',' ORDER "
+                          "BY n.id) FROM network_interfaces n JOIN nic_ip_configurations ic ON "
+                          "ic.nic_id = n.id WHERE n.vm_id IS NOT NULL");
+    assert_string_equal(macs, macs2);
+    free(macs);
+    free(macs2);
+    /* The old VFs wait for the host; back, it releases them. */
+    assert_true(pg_long("SELECT count(*) FROM operations WHERE status = 'InProgress' AND kind = "
+                        "'vf.release'") > 0);
+    restart_agent(ai, 0);
+    deadline = itest_now_ms() + 30000;
+    for (;;) {
+        json_t *inv = inventory(ai);
+        size_t left = json_array_size(inv);
+        json_decref(inv);
+        if (left == 0 && pg_long("SELECT vfs_used FROM hosts WHERE name = '%s'", h) == 0)
+            break;
+        if (itest_now_ms() > deadline)
+            fail_msg("host %s still has %zu VFs after the evacuation", h, left);
+        itest_sleep_ms(200);
+    }
+    expect_converged();
+    snprintf(path, sizeof path, "/admin/hosts/%s/enable?" AV, h);
+    call("POST", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    itest_resp_free(&r);
+    expect("POST", "/admin/hosts/no-such-host/evacuate?" AV, NULL, 404, "HostNotFound");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push),       cmocka_unit_test(test_effective),
         cmocka_unit_test(test_race),       cmocka_unit_test(test_agent_down),
         cmocka_unit_test(test_lost_state), cmocka_unit_test(test_leak),
-        cmocka_unit_test(test_servicing),
+        cmocka_unit_test(test_servicing),  cmocka_unit_test(test_evacuate),
     };
     return cmocka_run_group_tests_name("it_policy", tests, setup, teardown);
 }

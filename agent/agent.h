@@ -18,7 +18,15 @@ struct agent {
     struct backend be;
     unsigned char token_hash[32]; /* BLAKE2b-256 of the callback token */
     int stopping;                 /* set on SIGTERM/SIGINT (atomic) */
+    /* Host servicing (POST /v1/service): every VF handed out is revoked from
+     * its guest (the NICs keep them reserved, with their policies, for the
+     * completion); kept in the state directory (file "servicing"). Under
+     * the lock. */
+    int servicing;
 };
+
+/* Reads the servicing flag from the state directory (0 when absent). */
+int agent_servicing_load(const char *state_dir);
 
 /* The backend's health, taken under the lock. */
 void agent_health(struct agent *a, struct backend_health *out);

@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "agent/proto.h"
+#include "agent/state.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -20,6 +21,8 @@ const struct route agent_routes[] = {
     V1_ROUTE("PUT", "/v1/nics/{nicId}", agent_api_nic_put, AGENT_ROUTE_FAULTS),
     V1_ROUTE("DELETE", "/v1/nics/{nicId}", agent_api_nic_delete, AGENT_ROUTE_FAULTS),
     V1_ROUTE("PUT", "/v1/nics/{nicId}/policy", agent_api_nic_policy_put, AGENT_ROUTE_FAULTS),
+    V1_ROUTE("GET", "/v1/service", agent_api_service_get, 0),
+    V1_ROUTE("POST", "/v1/service", agent_api_service_post, AGENT_ROUTE_FAULTS),
 };
 const size_t agent_routes_count = sizeof(agent_routes) / sizeof(agent_routes[0]);
 
@@ -93,8 +96,12 @@ void agent_api_nics_list(struct req *rq, struct reply *rp)
         return;
     }
     json_t *value = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(value, proto_nic_json(&list[i]));
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = proto_nic_json(&list[i]);
+        if (j && a->servicing)
+            json_object_set_new(j, "vfState", json_string("Revoked"));
+        json_array_append_new(value, j);
+    }
     nic_entries_free(list, n);
     agent_reply_json(rp, 200, json_pack("{s:o}", "value", value));
 }
@@ -149,6 +156,13 @@ void agent_api_nic_put(struct req *rq, struct reply *rp)
     enum backend_status st = a->be.ops->lookup(&a->be, id, &have);
     if (st == BACKEND_OK) {
         api_attach_again(rq, rp, &have, &want);
+        goto out;
+    }
+    if (a->servicing) {
+        agent_reply_error(rp, ERR_HOST_IN_SERVICING, NULL,
+                          "Host %s is being serviced: its VFs are revoked and no new VF is "
+                          "handed out until POST /v1/service {\"action\": \"complete\"}.",
+                          a->cfg->host_name);
         goto out;
     }
     struct nic_entry made = {0};
@@ -258,4 +272,85 @@ void agent_api_nic_delete(struct req *rq, struct reply *rp)
 out:
     pthread_mutex_unlock(&a->lock);
     nic_spec_clear(&have.spec);
+}
+
+/* --- host servicing ---------------------------------------------------------------- */
+
+#define SERVICING_FILE "servicing"
+
+int agent_servicing_load(const char *state_dir)
+{
+    char *data = NULL;
+    size_t len = 0;
+    char err[200];
+    int on = 0;
+    if (state_read(state_dir, SERVICING_FILE, &data, &len, err, sizeof(err)) == 1)
+        on = len > 0 && data[0] == '1';
+    free(data);
+    return on;
+}
+
+static json_t *api_service_json(const struct agent *a, size_t vfs)
+{
+    return json_pack("{s:b, s:i}", "servicing", a->servicing, "virtualFunctions", (int)vfs);
+}
+
+void agent_api_service_get(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct backend_health h;
+    pthread_mutex_lock(&a->lock);
+    a->be.ops->health(&a->be, &h);
+    json_t *j = api_service_json(a, h.vfs_in_use);
+    pthread_mutex_unlock(&a->lock);
+    agent_reply_json(rp, 200, j);
+}
+
+/* {"action": "start"}: revokes every VF from its guest (hot-remove; the
+ * guest's traffic takes the synthetic path, where the host still enforces
+ * the policy); {"action": "complete"}: gives them back. Idempotent: a start
+ * while servicing (or a completion while not) changes nothing. 200 with
+ * {"servicing", "virtualFunctions"} (how many VFs were revoked or restored). */
+void agent_api_service_post(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    const char *action = json_string_value(json_object_get(rq->body, "action"));
+    int start = action && strcmp(action, "start") == 0;
+    if (!action || (!start && strcmp(action, "complete") != 0)) {
+        agent_reply_error(rp, ERR_INVALID_REQUEST_CONTENT, "action",
+                          "The body must be {\"action\": \"start\"} or {\"action\": "
+                          "\"complete\"}.");
+        return;
+    }
+    struct nic_entry *list = NULL;
+    size_t n = 0;
+    char why[400] = "";
+    pthread_mutex_lock(&a->lock);
+    enum backend_status st = a->be.ops->inventory(&a->be, &list, &n, why, sizeof(why));
+    if (st != BACKEND_OK) {
+        pthread_mutex_unlock(&a->lock);
+        api_backend_error(rq, rp, "list its NICs", why);
+        return;
+    }
+    if (a->servicing != start) {
+        const char *v = start ? "1\n" : "0\n";
+        if (state_write_atomic(a->cfg->state_dir, SERVICING_FILE, v, 2, 0600, why, sizeof(why)) !=
+            0) {
+            pthread_mutex_unlock(&a->lock);
+            nic_entries_free(list, n);
+            api_backend_error(rq, rp, "record the servicing state", why);
+            return;
+        }
+        a->servicing = start;
+        for (size_t i = 0; i < n; i++)
+            log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:s, s:s, s:i}", "msg",
+                                            start ? "VF revoked (host servicing)"
+                                                  : "VF restored (host servicing complete)",
+                                            "request_id", rq->request_id, "nic", list[i].spec.id,
+                                            "pf", list[i].vf.pf, "vf", (int)list[i].vf.index));
+    }
+    json_t *j = api_service_json(a, n);
+    pthread_mutex_unlock(&a->lock);
+    nic_entries_free(list, n);
+    agent_reply_json(rp, 200, j);
 }

@@ -6,6 +6,19 @@
  *   PUT    /v1/nics/{nicId}          attach a VF (201 new, 200 the one it has)
  *   DELETE /v1/nics/{nicId}          detach (200 with what was detached, 204 if none)
  *   PUT    /v1/nics/{nicId}/policy   replace the policy (the generation rule)
+ *   GET    /v1/service               {"servicing": bool, "virtualFunctions": N}
+ *   POST   /v1/service               host servicing (issue 6), body
+ *                                    {"action": "start"|"complete"}: start revokes
+ *                                    every VF handed out (hot-remove from the
+ *                                    guests; the VFs stay reserved with their
+ *                                    policies), complete gives them back; 200
+ *                                    {"servicing", "virtualFunctions": how many};
+ *                                    idempotent; 400 InvalidRequestContent for
+ *                                    another body. While servicing, GET /v1/nics
+ *                                    shows "vfState": "Revoked" on every NIC
+ *                                    (absent otherwise) and an attach of a NIC without a
+ *                                    VF is 409 HostInServicing. The state is kept
+ *                                    in the state directory (file "servicing").
  *
  * This is the protocol layer: it validates, makes every call idempotent by
  * NIC id and applies the generation rule, then calls the backend only for a
@@ -25,5 +38,8 @@ void agent_api_nics_list(struct req *rq, struct reply *rp);
 void agent_api_nic_put(struct req *rq, struct reply *rp);
 void agent_api_nic_delete(struct req *rq, struct reply *rp);
 void agent_api_nic_policy_put(struct req *rq, struct reply *rp);
+/* GET and POST /v1/service: host servicing (VF revocation). */
+void agent_api_service_get(struct req *rq, struct reply *rp);
+void agent_api_service_post(struct req *rq, struct reply *rp);
 
 #endif

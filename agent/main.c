@@ -100,6 +100,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    a.servicing = agent_servicing_load(cfg.state_dir);
+    if (a.servicing)
+        log_info("the host is being serviced: its VFs stay revoked until POST /v1/service "
+                 "{\"action\": \"complete\"}");
     srv = agent_http_start(&a, agent_routes, agent_routes_count, err, sizeof(err));
     if (!srv) {
         log_error("%s", err);

@@ -102,6 +102,8 @@ void api_nic_delete(struct req *rq, struct reply *rp);
 void api_nic_patch(struct req *rq, struct reply *rp);
 void api_nic_list(struct req *rq, struct reply *rp);
 void api_nic_list_all(struct req *rq, struct reply *rp);
+/* POST .../effectiveNetworkSecurityGroups (api/effective_nsg.c). */
+void api_nic_effective_nsgs(struct req *rq, struct reply *rp);
 
 /* api/host.c — hosts: registration and heartbeats (agents), view and state (admins) */
 void api_host_put(struct req *rq, struct reply *rp);
@@ -111,6 +113,14 @@ void api_host_list(struct req *rq, struct reply *rp);
 void api_host_disable(struct req *rq, struct reply *rp);
 void api_host_drain(struct req *rq, struct reply *rp);
 void api_host_enable(struct req *rq, struct reply *rp);
+/* Host servicing: GET/POST /admin/hosts/{hostName}/service[/complete]. */
+void api_host_service_get(struct req *rq, struct reply *rp);
+void api_host_service_start(struct req *rq, struct reply *rp);
+void api_host_service_complete(struct req *rq, struct reply *rp);
+/* POST /admin/hosts/{hostName}/evacuate. */
+void api_host_evacuate(struct req *rq, struct reply *rp);
+struct buf;
+void api_host_servicing_metrics_render(struct buf *out);
 
 /* api/virtual_machine.c — virtual machines (Microsoft.Compute) */
 void api_vm_put(struct req *rq, struct reply *rp);

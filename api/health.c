@@ -3,6 +3,7 @@
 #include "common/util.h"
 #include "scheduler/sched.h"
 #include "service/agentclient.h"
+#include "service/reconcile.h"
 #include "service/metrics.h"
 #include "service/ops.h"
 #include "service/outbox.h"
@@ -38,5 +39,7 @@ void api_metrics_get(struct req *rq, struct reply *rp)
     sched_metrics_render(&out);
     agentc_metrics_render(&out);
     ops_metrics_render(&out);
+    reconcile_metrics_render(&out);
+    api_host_servicing_metrics_render(&out);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", out.data);
 }

@@ -32,6 +32,13 @@
 #include "db/catalog.h"
 #include "db/host.h"
 #include "service/agentclient.h"
+#include "service/reconcile.h"
+#include "db/servicing.h"
+#include "db/op.h"
+#include "db/vm.h"
+#include "scheduler/sched.h"
+#include "service/vmwork.h"
+#include <libpq-fe.h>
 #include "service/config.h"
 
 #define HOST_PF_MAX 64
@@ -598,8 +605,11 @@ void api_host_put(struct req *rq, struct reply *rp)
         host_reply_refusal(rq, rp, &t);
     else if (st != DB_OK)
         reply_db_error(rp, rq, st);
-    else
+    else {
         reply_json(rp, t.created ? 201 : 200, host_json(&t.out));
+        /* An agent (re)registered: it may have lost its state. */
+        reconcile_kick();
+    }
     db_host_free(&t.before);
     db_host_free(&t.out);
 }
@@ -782,4 +792,302 @@ void api_host_drain(struct req *rq, struct reply *rp)
 void api_host_enable(struct req *rq, struct reply *rp)
 {
     host_set_state(rq, rp, "Enabled");
+}
+
+/* --- servicing ------------------------------------------------------------------------ */
+
+static unsigned long long host_fallbacks_total, host_restored_total;
+
+void api_host_servicing_metrics_render(struct buf *out)
+{
+    buf_appendf(out,
+                "# HELP accelnet_host_servicing_fallbacks_total NICs whose VF was revoked by host "
+                "servicing (accelerated state Fallback).\n"
+                "# TYPE accelnet_host_servicing_fallbacks_total counter\n"
+                "accelnet_host_servicing_fallbacks_total %llu\n"
+                "# HELP accelnet_host_servicing_restored_total NICs whose VF came back when host "
+                "servicing completed (accelerated state Active).\n"
+                "# TYPE accelnet_host_servicing_restored_total counter\n"
+                "accelnet_host_servicing_restored_total %llu\n",
+                __atomic_load_n(&host_fallbacks_total, __ATOMIC_RELAXED),
+                __atomic_load_n(&host_restored_total, __ATOMIC_RELAXED));
+}
+
+static json_t *host_servicing_json(const char *name, const struct db_servicing_view *v)
+{
+    json_t *nics = json_array();
+    for (size_t i = 0; i < v->nnics; i++)
+        json_array_append_new(nics,
+                              json_pack("{s:s, s:s, s:s, s:o}", "nicId", v->nics[i].nic_id, "name",
+                                        v->nics[i].name, "acceleratedState", v->nics[i].state,
+                                        "stateChangedAt", host_str_or_null(v->nics[i].changed_at)));
+    return json_pack("{s:s, s:b, s:o, s:o}", "hostName", name, "servicing", v->servicing,
+                     "changedAt", host_str_or_null(v->changed_at), "networkInterfaces", nics);
+}
+
+static void host_servicing_reply(struct req *rq, struct reply *rp, const char *name)
+{
+    struct db_conn *c;
+    struct db_servicing_view v = {0};
+    enum db_status st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_servicing_get(c, name, &v);
+        db_release(rq->app->db, c);
+    }
+    if (st == DB_NOT_FOUND)
+        host_not_found(rp, name);
+    else if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else
+        reply_json(rp, 200, host_servicing_json(name, &v));
+    db_servicing_view_free(&v);
+}
+
+void api_host_service_get(struct req *rq, struct reply *rp)
+{
+    char name[DB_HOST_NAME_MAX + 1];
+    if (host_name_param(rq, rp, name) != 0)
+        return;
+    host_servicing_reply(rq, rp, name);
+}
+
+/* start: the agent revokes every VF (POST /v1/service {"action": "start"}),
+ * then the host is servicing and its NICs Fallback; complete: the agent
+ * restores them, then the NICs are Active again. The agent first: the
+ * database never says Active for a VF the guest does not have. */
+static void host_service(struct req *rq, struct reply *rp, int start)
+{
+    char name[DB_HOST_NAME_MAX + 1];
+    if (host_name_param(rq, rp, name) != 0)
+        return;
+    struct db_conn *c;
+    char *url = NULL, *token = NULL;
+    enum db_status st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_host_agent_target(c, name, &url, &token);
+        db_release(rq->app->db, c);
+    }
+    if (st == DB_NOT_FOUND) {
+        host_not_found(rp, name);
+        goto out;
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        goto out;
+    }
+    struct agentc_target t = {name, url, token};
+    struct agentc_error err = {0};
+    long vfs = 0;
+    if (!rq->app->agents || agentc_service(rq->app->agents, &t, start, &vfs, &err) != 0) {
+        reply_error(rp, ERR_HOST_AGENT_UNAVAILABLE, NULL,
+                    "The agent of host %s could not %s servicing: %s%s%s. Nothing was changed; "
+                    "try again.",
+                    name, start ? "start" : "complete", *err.code ? err.code : "",
+                    *err.code ? ": " : "", err.message);
+        goto out;
+    }
+    long changed = 0;
+    st = db_acquire(rq->app->db, &c);
+    if (st == DB_OK) {
+        st = db_servicing_set(c, name, start, &changed);
+        db_release(rq->app->db, c);
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        goto out;
+    }
+    __atomic_add_fetch(start ? &host_fallbacks_total : &host_restored_total,
+                       (unsigned long long)changed, __ATOMIC_RELAXED);
+    log_fields(LOGL_INFO,
+               json_pack("{s:s, s:s, s:I, s:I}", "msg",
+                         start ? "host servicing started: VFs revoked, NICs Fallback"
+                               : "host servicing complete: VFs restored, NICs Active",
+                         "host", name, "agentVfs", (json_int_t)vfs, "nics", (json_int_t)changed));
+    host_servicing_reply(rq, rp, name);
+out:
+    free(url);
+    free(token);
+}
+
+void api_host_service_start(struct req *rq, struct reply *rp)
+{
+    host_service(rq, rp, 1);
+}
+
+void api_host_service_complete(struct req *rq, struct reply *rp)
+{
+    host_service(rq, rp, 0);
+}
+
+/* --- evacuation ------------------------------------------------------------------------ */
+
+struct host_evac_tx {
+    const struct req *rq;
+    const char *name;
+    unsigned timeout_s;
+    int found;
+    json_t *moved;   /* [{"id", "operationId"}] */
+    json_t *skipped; /* [{"id", "reason"}] */
+};
+
+DB_STMT(host_evac_vms_q, "SELECT id::text FROM virtual_machines WHERE host_name = $1 ORDER BY id");
+
+/* One VM: its VFs on the host are handed to vf.release operations (they
+ * detach when the host's agent answers again: the host is back, or they
+ * wait), its claim there is given back, and a vm.start places it elsewhere
+ * and attaches new VFs. */
+static enum db_status host_evac_vm(struct db_conn *c, struct host_evac_tx *t, const char *vm_id)
+{
+    struct db_vm vm = {0};
+    struct db_op other = {0};
+    struct db_vm_nic *nics = NULL;
+    size_t nn = 0;
+    enum db_status st = db_vm_get_by_id(c, vm_id, &vm);
+    if (st == DB_NOT_FOUND)
+        return DB_OK;
+    char *key = st == DB_OK ? vmwork_vm_lock_key(vm.subscription_id, vm.rg_name, vm.name) : NULL;
+    if (st == DB_OK)
+        st = db_lock_key(c, key);
+    free(key);
+    char *rid = st == DB_OK ? arm_resource_id(vm.subscription_id, vm.rg_name, "Microsoft.Compute",
+                                              "virtualMachines", vm.name, NULL, NULL)
+                            : NULL;
+    if (st == DB_OK) {
+        st = db_op_active_for_target(c, vm.id, &other);
+        if (st == DB_OK) {
+            json_array_append_new(t->skipped,
+                                  json_pack("{s:s, s:s}", "id", rid, "reason",
+                                            "an operation is in progress on the VM; evacuate "
+                                            "again once it has ended"));
+            goto out;
+        }
+        if (st == DB_NOT_FOUND)
+            st = DB_OK;
+    }
+    if (st == DB_OK && (strcmp(vm.power_state, "running") != 0 ||
+                        strcmp(vm.provisioning_state, "Succeeded") != 0)) {
+        json_array_append_new(
+            t->skipped, json_pack("{s:s, s:s}", "id", rid, "reason", "the VM is not running"));
+        goto out;
+    }
+    size_t np = json_array_size(vm.network_profile);
+    const char **ids = util_xcalloc(np + 1, sizeof(*ids));
+    for (size_t i = 0; i < np; i++)
+        ids[i] = json_string_value(json_object_get(json_array_get(vm.network_profile, i), "nicId"));
+    if (st == DB_OK && np)
+        st = db_vm_nics(c, ids, np, &nics, &nn);
+    free(ids);
+    long pending = 0;
+    for (size_t i = 0; i < nn && st == DB_OK; i++) {
+        const struct db_vm_nic *n = &nics[i];
+        if (!n->accelerated || strcmp(n->vm_id, vm.id) != 0 || strcmp(n->vf_host, t->name) != 0)
+            continue;
+        const char *nref = n->id;
+        for (size_t k = 0; k < np; k++) {
+            json_t *e = json_array_get(vm.network_profile, k);
+            if (strcmp(json_string_value(json_object_get(e, "nicId")), n->id) == 0)
+                nref = json_string_value(json_object_get(e, "id"));
+        }
+        char id[37];
+        util_uuid4(id);
+        json_t *params = json_pack("{s:s, s:s}", "host", t->name, "nicId", n->id);
+        st = db_nic_vf_clear(c, n->id, t->name);
+        if (st == DB_OK)
+            st = db_op_insert(c, id, vm.subscription_id, vm.location, "vf.release", nref, NULL,
+                              params, "InProgress");
+        json_decref(params);
+        pending++;
+    }
+    if (st == DB_OK) {
+        struct sched_claim claim = {.vcpus = vm.claim_vcpus,
+                                    .memory_mb = vm.claim_memory_mb,
+                                    .vfs = vm.claim_vfs - pending};
+        snprintf(claim.host, sizeof(claim.host), "%s", t->name);
+        if (claim.vfs < 0)
+            claim.vfs = 0;
+        st = sched_release(c, &claim);
+    }
+    if (st == DB_OK)
+        st = db_vm_set_placement(c, vm.id, NULL, 0, 0, 0);
+    if (st == DB_OK)
+        st = db_vm_set_state(c, vm.id, "Updating", "starting");
+    char op_id[37];
+    util_uuid4(op_id);
+    if (st == DB_OK)
+        st = db_op_insert(c, op_id, vm.subscription_id, vm.location, "vm.start", rid, vm.id, NULL,
+                          "InProgress");
+    if (st == DB_OK)
+        json_array_append_new(t->moved,
+                              json_pack("{s:s, s:s, s:I}", "id", rid, "operationId", op_id,
+                                        "virtualFunctionsReleasedLater", (json_int_t)pending));
+out:
+    free(rid);
+    free(nics);
+    db_op_free(&other);
+    db_vm_free(&vm);
+    return st;
+}
+
+static enum db_status host_evac_run(struct db_conn *c, void *arg)
+{
+    struct host_evac_tx *t = arg;
+    struct db_host h = {0};
+    json_array_clear(t->moved);
+    json_array_clear(t->skipped);
+    t->found = 0;
+    /* Draining: the VMs are placed elsewhere, and nothing new comes. */
+    enum db_status st = db_host_set_state(c, t->name, "Draining", t->timeout_s, &h);
+    db_host_free(&h);
+    if (st == DB_NOT_FOUND)
+        return DB_OK;
+    if (st != DB_OK)
+        return st;
+    t->found = 1;
+    const char *params[] = {t->name};
+    PGresult *r;
+    st = db_exec(c, &host_evac_vms_q, 1, params, &r);
+    if (st != DB_OK)
+        return st;
+    int n = PQntuples(r);
+    char(*ids)[37] = util_xcalloc((size_t)n + 1, sizeof(*ids));
+    for (int i = 0; i < n; i++)
+        snprintf(ids[i], sizeof(ids[i]), "%s", PQgetvalue(r, i, 0));
+    PQclear(r);
+    for (int i = 0; i < n && st == DB_OK; i++)
+        st = host_evac_vm(c, t, ids[i]);
+    free(ids);
+    return st;
+}
+
+/* POST /admin/hosts/{hostName}/evacuate: the host becomes Draining and each
+ * running VM on it gets a vm.start that places it on another host and
+ * attaches new VFs (same NICs, MACs and IPs); its old VFs are released by
+ * vf.release operations once the host's agent answers (the host is back;
+ * a host declared dead is deleted with them). 200 with the VMs moved (and
+ * their operations) and those skipped. */
+void api_host_evacuate(struct req *rq, struct reply *rp)
+{
+    char name[DB_HOST_NAME_MAX + 1];
+    if (host_name_param(rq, rp, name) != 0)
+        return;
+    struct host_evac_tx t = {.rq = rq,
+                             .name = name,
+                             .timeout_s = host_timeout(rq),
+                             .moved = json_array(),
+                             .skipped = json_array()};
+    enum db_status st = db_tx(rq->app->db, host_evac_run, &t);
+    if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else if (!t.found)
+        host_not_found(rp, name);
+    else {
+        log_fields(LOGL_INFO, json_pack("{s:s, s:s, s:I, s:I}", "msg", "host evacuation started",
+                                        "host", name, "moved", (json_int_t)json_array_size(t.moved),
+                                        "skipped", (json_int_t)json_array_size(t.skipped)));
+        reply_json(rp, 200,
+                   json_pack("{s:s, s:s, s:O, s:O}", "hostName", name, "state", "Draining",
+                             "virtualMachines", t.moved, "skipped", t.skipped));
+    }
+    json_decref(t.moved);
+    json_decref(t.skipped);
 }

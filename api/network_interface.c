@@ -95,12 +95,18 @@ static json_t *nic_json(const struct db_nic *n)
                                          "virtualMachines", n->vm_name, NULL, NULL)));
     /* The VF that backs it while its VM runs (what the guest sees as the
      * "Mellanox ConnectX-3 Virtual Function Ethernet Adapter"). */
-    if (*n->vf.host && n->vf.index >= 0)
-        json_object_set_new(props, "virtualFunction",
-                            json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "host", n->vf.host, "pf",
-                                      n->vf.pf, "vfIndex", (int)n->vf.index, "pciAddress",
-                                      n->vf.pci_address, "driver", n->vf.driver, "guestDriver",
-                                      n->vf.guest_driver));
+    if (*n->vf.host && n->vf.index >= 0) {
+        json_t *vf = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "host", n->vf.host, "pf", n->vf.pf,
+                               "vfIndex", (int)n->vf.index, "pciAddress", n->vf.pci_address,
+                               "driver", n->vf.driver, "guestDriver", n->vf.guest_driver);
+        /* Fallback while its host is serviced (the VF revoked, traffic on the
+         * synthetic path), and since when. */
+        if (*n->vf.state)
+            json_object_set_new(vf, "state", json_string(n->vf.state));
+        if (*n->vf.state_changed_at)
+            json_object_set_new(vf, "stateChangedAt", json_string(n->vf.state_changed_at));
+        json_object_set_new(props, "virtualFunction", vf);
+    }
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", id, "name", n->name, "type",
                           NIC_TYPE_FULL, "location", n->location, "tags",
                           tags ? tags : json_object(), "etag", etag, "properties", props);

@@ -13,9 +13,11 @@
 
 #include "api/api.h"
 #include "api/arm.h"
+#include "api/operation.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/catalog.h"
+#include "db/policy.h"
 #include "db/resource_group.h"
 
 #define NSG_MAX_TAGS 50
@@ -348,6 +350,22 @@ enum nsg_put_outcome {
     NSG_NO_RG
 };
 
+char *nsg_resource_id(const char *sub, const char *rg, const char *name)
+{
+    return util_asprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/"
+                         "networkSecurityGroups/%s",
+                         sub, rg, name);
+}
+
+void nsg_mark_updating(const struct req *rq, struct reply *rp, json_t *body, const char *sub,
+                       const char *location, const char *op_id)
+{
+    json_t *props = json_object_get(body, "properties");
+    if (props)
+        json_object_set_new(props, "provisioningState", json_string("Updating"));
+    api_op_headers(rq, rp, sub, location, op_id);
+}
+
 struct nsg_put_tx {
     const struct req *rq;
     struct reply *rp;
@@ -359,6 +377,7 @@ struct nsg_put_tx {
     enum nsg_put_outcome outcome;
     char had_location[65];
     struct nsg_view view; /* the group as it is afterwards */
+    char op_id[37];       /* the policy.push of a rule change ("" when none) */
 };
 
 /* Writes the requested rule set over the stored one: rules not listed are
@@ -411,6 +430,7 @@ static enum db_status nsg_rules_replace(struct db_conn *c, const char *nsg_id,
 static enum db_status nsg_put_run(struct db_conn *c, void *arg)
 {
     struct nsg_put_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_rg g = {0};
     struct nsg_view cur = {0};
     char etag[37];
@@ -461,6 +481,12 @@ static enum db_status nsg_put_run(struct db_conn *c, void *arg)
             /* One change, one new etag; only rule changes are policy. */
             util_uuid4(etag);
             st = db_nsg_update(c, cur.nsg.id, tags, etag, rules_changed);
+            if (st == DB_OK && rules_changed) {
+                char *rid = nsg_resource_id(t->nm->sub, cur.nsg.rg_name, cur.nsg.name);
+                st = db_policy_enqueue(c, cur.nsg.id, NULL, t->nm->sub, cur.nsg.location, rid,
+                                       t->op_id);
+                free(rid);
+            }
             t->outcome = NSG_UPDATED;
         } else {
             /* The same PUT again changes nothing, not even the etag. */
@@ -540,9 +566,12 @@ void api_nsg_put(struct req *rq, struct reply *rp)
                     "resource with the same name cannot be created in location '%s'. Please "
                     "select a new resource name.",
                     nm.nsg, t.had_location, nm.rg, loc.name);
-    else if (t.outcome != NSG_PRECONDITION)
-        reply_json(rp, t.outcome == NSG_CREATED ? 201 : 200,
-                   nsg_json(&t.view.nsg, t.view.rules, t.view.nrules, &t.view.refs));
+    else if (t.outcome != NSG_PRECONDITION) {
+        json_t *body = nsg_json(&t.view.nsg, t.view.rules, t.view.nrules, &t.view.refs);
+        if (*t.op_id)
+            nsg_mark_updating(rq, rp, body, nm.sub, t.view.nsg.location, t.op_id);
+        reply_json(rp, t.outcome == NSG_CREATED ? 201 : 200, body);
+    }
     nsg_view_free(&t.view);
 out:
     for (size_t i = 0; i < nrules; i++)

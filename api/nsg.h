@@ -27,6 +27,12 @@ int nsg_names_get(struct req *rq, struct reply *rp, int want_nsg, const char *ru
 /* The lock key of group `name` (db_lock_key): every write to a group, its
  * rules, or what refers to it takes it first. Caller frees. */
 char *nsg_lock_key(const char *sub, const char *rg, const char *name);
+/* The group's ARM id (caller frees). */
+char *nsg_resource_id(const char *sub, const char *rg, const char *name);
+/* A change started a policy.push (db/policy.h): the body says
+ * provisioningState Updating and rp gets the operation's headers. */
+void nsg_mark_updating(const struct req *rq, struct reply *rp, json_t *body, const char *sub,
+                       const char *location, const char *op_id);
 
 /* Everything a group's body shows. */
 struct nsg_view {

@@ -12,8 +12,10 @@
 #include "api/api.h"
 #include "api/arm.h"
 #include "api/nsg.h"
+#include "api/operation.h"
 #include "common/jspec.h"
 #include "common/util.h"
+#include "db/policy.h"
 #include "db/resource_group.h"
 
 /* The group a child request names: DB_NOT_FOUND with *rg_exists saying
@@ -94,11 +96,13 @@ struct secrule_put_tx {
     char conflict_with[81];
     struct db_nsg nsg;     /* the group afterwards */
     struct db_secrule out; /* the rule afterwards */
+    char op_id[37];        /* the policy.push of the change ("" when none) */
 };
 
 static enum db_status secrule_put_run(struct db_conn *c, void *arg)
 {
     struct secrule_put_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_secrule *all = NULL;
     size_t nall = 0;
     db_nsg_free(&t->nsg);
@@ -167,6 +171,11 @@ static enum db_status secrule_put_run(struct db_conn *c, void *arg)
         util_uuid4(nsg_etag);
         st = db_nsg_update(c, t->nsg.id, t->nsg.tags, nsg_etag, 1);
     }
+    if (st == DB_OK) {
+        char *rid = nsg_resource_id(t->nm->sub, t->nsg.rg_name, t->nsg.name);
+        st = db_policy_enqueue(c, t->nsg.id, NULL, t->nm->sub, t->nsg.location, rid, t->op_id);
+        free(rid);
+    }
     if (st == DB_OK)
         st = db_secrule_get(c, t->nsg.id, t->nm->rule, &t->out);
     if (st == DB_OK) {
@@ -220,8 +229,12 @@ void api_secrule_put(struct req *rq, struct reply *rp)
                     "and Direction (%d, %s).",
                     nm.rule, t.conflict_with, rule.priority,
                     nsgrule_direction_name(rule.direction));
-    else if (t.outcome != SECRULE_PRECONDITION)
-        reply_json(rp, t.outcome == SECRULE_CREATED ? 201 : 200, nsg_rule_json(&t.nsg, &t.out));
+    else if (t.outcome != SECRULE_PRECONDITION) {
+        json_t *body = nsg_rule_json(&t.nsg, &t.out);
+        if (*t.op_id)
+            nsg_mark_updating(rq, rp, body, nm.sub, t.nsg.location, t.op_id);
+        reply_json(rp, t.outcome == SECRULE_CREATED ? 201 : 200, body);
+    }
     db_nsg_free(&t.nsg);
     db_secrule_free(&t.out);
     nsgrule_free(&rule);
@@ -287,11 +300,14 @@ struct secrule_delete_tx {
     const struct nsg_names *nm;
     enum secrule_delete_outcome outcome;
     int rg_exists;
+    char op_id[37]; /* the policy.push of the change ("" when none) */
+    char location[65];
 };
 
 static enum db_status secrule_delete_run(struct db_conn *c, void *arg)
 {
     struct secrule_delete_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_nsg n = {0};
     struct db_secrule cur = {0};
     char *key = nsg_lock_key(t->nm->sub, t->nm->rg, t->nm->nsg);
@@ -329,6 +345,12 @@ static enum db_status secrule_delete_run(struct db_conn *c, void *arg)
         util_uuid4(etag);
         st = db_nsg_update(c, n.id, n.tags, etag, 1);
     }
+    if (st == DB_OK) {
+        char *rid = nsg_resource_id(t->nm->sub, n.rg_name, n.name);
+        st = db_policy_enqueue(c, n.id, NULL, t->nm->sub, n.location, rid, t->op_id);
+        snprintf(t->location, sizeof(t->location), "%s", n.location);
+        free(rid);
+    }
     t->outcome = SECRULE_DELETED;
 out:
     db_nsg_free(&n);
@@ -349,7 +371,11 @@ void api_secrule_delete(struct req *rq, struct reply *rp)
         secrule_reply_parent_missing(rp, &nm, t.rg_exists);
     else if (t.outcome == SECRULE_ABSENT)
         reply_empty(rp, 204);
-    else if (t.outcome == SECRULE_DELETED)
+    else if (t.outcome == SECRULE_DELETED && *t.op_id) {
+        /* ARM's long-running delete: 202 while the hosts are updated. */
+        api_op_headers(rq, rp, nm.sub, t.location, t.op_id);
+        reply_empty(rp, 202);
+    } else if (t.outcome == SECRULE_DELETED)
         reply_empty(rp, 200);
 }
 

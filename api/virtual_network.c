@@ -31,9 +31,11 @@
 #include "api/arm.h"
 #include "api/ipam.h"
 #include "api/netres.h"
+#include "api/operation.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/catalog.h"
+#include "db/policy.h"
 #include "db/resource_group.h"
 #include "db/vnet.h"
 
@@ -511,6 +513,24 @@ enum vnet_outcome {
     VNET_DELETED,
 };
 
+static char *vnet_resource_id(const char *sub, const char *rg, const char *name)
+{
+    return util_asprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/"
+                         "virtualNetworks/%s",
+                         sub, rg, name);
+}
+
+/* A subnet's NSG changed under NICs with a VF: provisioningState Updating and
+ * the policy.push operation's headers. */
+static void vnet_mark_updating(const struct req *rq, struct reply *rp, json_t *body,
+                               const char *sub, const char *location, const char *op_id)
+{
+    json_t *props = json_object_get(body, "properties");
+    if (props)
+        json_object_set_new(props, "provisioningState", json_string("Updating"));
+    api_op_headers(rq, rp, sub, location, op_id);
+}
+
 struct vnet_put_tx {
     const struct req *rq;
     struct reply *rp;
@@ -525,6 +545,7 @@ struct vnet_put_tx {
     struct err err;
     char cur_location[65];
     struct vnet_view out;
+    char op_id[37]; /* the policy.push of subnets' NSG changes ("" when none) */
 };
 
 /* 1 when the request would change nothing of w. */
@@ -553,6 +574,7 @@ static int vnet_put_same(const struct vnet_put_tx *t, const struct vnet_view *w)
 static enum db_status vnet_put_run(struct db_conn *c, void *arg)
 {
     struct vnet_put_tx *t = arg;
+    t->op_id[0] = '\0';
     struct db_rg g = {0};
     struct vnet_view cur = {0};
     enum db_status st;
@@ -669,6 +691,8 @@ static enum db_status vnet_put_run(struct db_conn *c, void *arg)
         if (!kept)
             st = db_subnet_delete(c, cur.subnets[i].id);
     }
+    const char **nsg_changed = util_xcalloc(t->nsubnets + 1, sizeof(*nsg_changed));
+    size_t nchanged = 0;
     for (size_t i = 0; i < t->nsubnets && st == DB_OK; i++) {
         const struct subnet_in *in = &t->subnets[i];
         const struct db_subnet *s = NULL;
@@ -683,8 +707,18 @@ static enum db_status vnet_put_run(struct db_conn *c, void *arg)
                                   *in->nsg_id ? in->nsg_id : NULL);
         } else if (strcmp(s->prefix, in->prefix_str) != 0 || strcmp(s->nsg_id, in->nsg_id) != 0) {
             st = db_subnet_update(c, s->id, setag, in->prefix_str, *in->nsg_id ? in->nsg_id : NULL);
+            if (strcmp(s->nsg_id, in->nsg_id) != 0)
+                nsg_changed[nchanged++] = s->id;
         }
     }
+    if (st == DB_OK && nchanged) {
+        /* The NICs of those subnets with a VF get the new policy. */
+        char *rid = vnet_resource_id(t->sub, t->rg, t->name);
+        st =
+            db_policy_enqueue_subnets(c, nsg_changed, nchanged, t->sub, t->location, rid, t->op_id);
+        free(rid);
+    }
+    free(nsg_changed);
     /* A constraint said no although the locks were held: a concurrent change
      * we do not lock against (a group or NSG deleted). Run again: the checks
      * then see it. */
@@ -906,8 +940,12 @@ void api_vnet_put(struct req *rq, struct reply *rp)
                         "cannot move to another location ('%s'). Use '%s', or create a new "
                         "virtual network.",
                         name, t.cur_location, loc.name, t.cur_location);
-        else
-            reply_json(rp, t.outcome == VNET_CREATED ? 201 : 200, vnet_view_json(&t.out));
+        else {
+            json_t *body = vnet_view_json(&t.out);
+            if (*t.op_id)
+                vnet_mark_updating(rq, rp, body, t.sub, t.location, t.op_id);
+            reply_json(rp, t.outcome == VNET_CREATED ? 201 : 200, body);
+        }
     }
     json_decref(tags);
 out:
@@ -1406,11 +1444,14 @@ struct subnet_put_tx {
     enum vnet_outcome outcome;
     struct err err;
     struct vnet_view out; /* the VNet, for rendering the subnet */
+    char op_id[37];       /* the policy.push of an NSG change ("" when none) */
+    char location[65];
 };
 
 static enum db_status subnet_put_run(struct db_conn *c, void *arg)
 {
     struct subnet_put_tx *t = arg;
+    t->op_id[0] = '\0';
     struct vnet_view w = {0};
     struct db_rg g = {0};
     vnet_view_free(&t->out);
@@ -1487,6 +1528,14 @@ static enum db_status subnet_put_run(struct db_conn *c, void *arg)
     util_uuid4(vetag);
     if (cur) {
         st = db_subnet_update(c, cur->id, etag, in->prefix_str, *in->nsg_id ? in->nsg_id : NULL);
+        if (st == DB_OK && strcmp(cur->nsg_id, in->nsg_id) != 0) {
+            char *vid = vnet_resource_id(t->sub, t->rg, t->vnet);
+            char *rid = util_asprintf("%s/subnets/%s", vid, t->name);
+            free(vid);
+            st = db_policy_enqueue(c, NULL, cur->id, t->sub, w.v.location, rid, t->op_id);
+            snprintf(t->location, sizeof(t->location), "%s", w.v.location);
+            free(rid);
+        }
     } else {
         util_uuid4(id);
         st = db_subnet_insert(c, id, w.v.id, t->name, etag, in->prefix_str,
@@ -1505,11 +1554,15 @@ done:
 }
 
 static void subnet_reply(struct reply *rp, unsigned status, const struct vnet_view *w,
-                         const char *name)
+                         const char *name, const struct req *rq, const char *sub,
+                         const char *location, const char *op_id)
 {
     for (size_t i = 0; i < w->nsubnets; i++) {
         if (strcasecmp(w->subnets[i].name, name) == 0) {
-            reply_json(rp, status, subnet_json(&w->v, &w->subnets[i], w->users, w->nusers));
+            json_t *body = subnet_json(&w->v, &w->subnets[i], w->users, w->nusers);
+            if (op_id && *op_id)
+                vnet_mark_updating(rq, rp, body, sub, location, op_id);
+            reply_json(rp, status, body);
             return;
         }
     }
@@ -1547,7 +1600,8 @@ void api_subnet_put(struct req *rq, struct reply *rp)
         .rq = rq, .rp = rp, .sub = sub, .rg = rg, .vnet = vnet, .name = name, .in = &in};
     enum db_status st = db_tx(rq->app->db, subnet_put_run, &t);
     if (!vnet_tx_reply(rq, rp, st, t.outcome, &t.err, rg, VNET_TYPE, vnet))
-        subnet_reply(rp, t.outcome == VNET_CREATED ? 201 : 200, &t.out, name);
+        subnet_reply(rp, t.outcome == VNET_CREATED ? 201 : 200, &t.out, name, rq, t.sub, t.location,
+                     t.op_id);
     err_clear(&t.err);
     vnet_view_free(&t.out);
     subnet_in_free(&in);

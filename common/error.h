@@ -111,6 +111,7 @@
     X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \
     X(ERR_NO_FREE_VIRTUAL_FUNCTION, "NoFreeVirtualFunction", 409)               \
     X(ERR_STALE_POLICY_GENERATION, "StalePolicyGeneration", 409)                \
+    X(ERR_HOST_IN_SERVICING, "HostInServicing", 409)                            \
     ERR_TABLE_VM_409(X)                                                         \
     X(ERR_PRECONDITION_FAILED, "PreconditionFailed", 412)                       \
     X(ERR_REQUEST_TOO_LARGE, "RequestBodyTooLarge", 413)                        \

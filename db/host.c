@@ -362,7 +362,7 @@ enum db_status db_host_set_state(struct db_conn *c, const char *name, const char
 DB_STMT(db_host_claim_q,
         "UPDATE hosts SET vcpus_used = vcpus_used + $2::int,"
         " memory_mb_used = memory_mb_used + $3::bigint, vfs_used = vfs_used + $4::int"
-        " WHERE name = $1 AND state = 'Enabled'"
+        " WHERE name = $1 AND state = 'Enabled' AND NOT servicing"
         " AND last_heartbeat_at > now() - $5::int * interval '1 second'"
         " AND vcpus_used + $2::int <= vcpus_total"
         " AND memory_mb_used + $3::bigint <= memory_mb_total"

@@ -16,7 +16,9 @@
     " coalesce(vmg.name, ''), coalesce(vm.name, ''), coalesce(n.vf_host, ''),"                 \
     " coalesce(n.vf_pf, ''), coalesce(n.vf_index, -1), coalesce(n.vf_pci_address, ''),"        \
     " coalesce(n.vf_representor, ''), coalesce(n.vf_driver, ''),"                              \
-    " coalesce(n.vf_guest_driver, '')"
+    " coalesce(n.vf_guest_driver, ''), coalesce(n.vf_state, ''),"                              \
+    " coalesce(to_char(n.vf_state_changed_at AT TIME ZONE 'UTC',"                              \
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 #define NIC_FROM                                                                                 \
     " FROM network_interfaces n JOIN resource_groups g ON g.subscription_id = n.subscription_id" \
     " AND g.name_key = n.rg_key"                                                                 \
@@ -70,6 +72,8 @@ static void db_nic_row(PGresult *r, int row, struct db_nic *n)
     DB_COPY(n->vf.representor, r, row, 21);
     DB_COPY(n->vf.driver, r, row, 22);
     DB_COPY(n->vf.guest_driver, r, row, 23);
+    DB_COPY(n->vf.state, r, row, 24);
+    DB_COPY(n->vf.state_changed_at, r, row, 25);
 }
 
 DB_STMT(db_ipconfig_list_q,

@@ -39,6 +39,8 @@ struct db_nic_vf {
     char representor[32];
     char driver[65];
     char guest_driver[128]; /* what the guest shows (the image's vf_driver) */
+    char state[12];         /* "Active", "Fallback" (host servicing), "" */
+    char state_changed_at[40];
 };
 
 struct db_nic {

@@ -317,7 +317,9 @@ enum db_status db_vm_nics(struct db_conn *c, const char *const *ids, size_t n,
 DB_STMT(db_nic_vf_record_q,
         "UPDATE network_interfaces SET vf_host = $2, vf_pf = $3, vf_index = $4::integer,"
         " vf_pci_address = $5, vf_representor = $6, vf_driver = $7, vf_guest_driver = $8,"
-        " vf_policy_generation = $9::bigint, etag = gen_random_uuid(), updated_at = now()"
+        " vf_policy_generation = GREATEST(coalesce(vf_policy_generation, 0), $9::bigint),"
+        " vf_policy_acked = $9::bigint, vf_state = 'Active', vf_state_changed_at = now(),"
+        " etag = gen_random_uuid(), updated_at = now()"
         " WHERE id = $1::uuid");
 
 enum db_status db_nic_vf_record(struct db_conn *c, const char *nic_id, const char *host,
@@ -335,7 +337,9 @@ enum db_status db_nic_vf_record(struct db_conn *c, const char *nic_id, const cha
 DB_STMT(db_nic_vf_clear_q,
         "UPDATE network_interfaces SET vf_host = NULL, vf_pf = NULL, vf_index = NULL,"
         " vf_pci_address = NULL, vf_representor = NULL, vf_driver = NULL, vf_guest_driver = NULL,"
-        " vf_policy_generation = NULL, etag = gen_random_uuid(), updated_at = now()"
+        " vf_policy_generation = NULL, vf_policy_acked = NULL, vf_state = NULL,"
+        " vf_state_changed_at = NULL, etag = gen_random_uuid(),"
+        " updated_at = now()"
         " WHERE id = $1::uuid AND vf_host IS NOT NULL AND ($2::text IS NULL OR vf_host = $2)");
 
 enum db_status db_nic_vf_clear(struct db_conn *c, const char *nic_id, const char *host)
@@ -347,7 +351,8 @@ enum db_status db_nic_vf_clear(struct db_conn *c, const char *nic_id, const char
 DB_STMT(db_nic_vf_pending_q,
         "UPDATE network_interfaces SET vf_host = $2, vf_pf = NULL, vf_index = NULL,"
         " vf_pci_address = NULL, vf_representor = NULL, vf_driver = NULL, vf_guest_driver = NULL,"
-        " vf_policy_generation = NULL, etag = gen_random_uuid(), updated_at = now()"
+        " vf_policy_generation = NULL, vf_state = NULL, vf_state_changed_at = NULL,"
+        " etag = gen_random_uuid(), updated_at = now()"
         " WHERE id = $1::uuid");
 
 enum db_status db_nic_vf_pending(struct db_conn *c, const char *nic_id, const char *host)

@@ -196,7 +196,8 @@ static void agentc_fail(struct agentc_call *call, enum agentc_fail kind, long st
 
 static const char *agentc_op_name(enum agentc_op op)
 {
-    static const char *const names[] = {"health", "attach", "set policy", "detach", "inventory"};
+    static const char *const names[] = {"health", "attach",    "set policy",
+                                        "detach", "inventory", "service"};
     return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 
@@ -222,7 +223,7 @@ static int agentc_prepare(struct agentc_xfer *x)
                     t->host ? t->host : "?");
         return -1;
     }
-    if (call->op != AGENTC_HEALTH && call->op != AGENTC_INVENTORY &&
+    if (call->op != AGENTC_HEALTH && call->op != AGENTC_INVENTORY && call->op != AGENTC_SERVICE &&
         (!call->nic_id || !util_is_guid(call->nic_id))) {
         agentc_fail(call, AGENTC_E_URL, 0, NULL, "the NIC id '%s' is not a UUID",
                     call->nic_id ? call->nic_id : "");
@@ -240,6 +241,11 @@ static int agentc_prepare(struct agentc_xfer *x)
     case AGENTC_INVENTORY:
         x->method = "GET";
         x->url = util_asprintf("%.*s/v1/nics", (int)blen, t->url);
+        break;
+    case AGENTC_SERVICE:
+        x->method = "POST";
+        x->url = util_asprintf("%.*s/v1/service", (int)blen, t->url);
+        body = json_pack("{s:s}", "action", call->service_start ? "start" : "complete");
         break;
     case AGENTC_DETACH:
         x->method = "DELETE";
@@ -423,6 +429,12 @@ static int agentc_parse_ok(struct agentc_xfer *x, long status)
         }
         break;
     }
+    case AGENTC_SERVICE:
+        if (!json_is_boolean(json_object_get(j, "servicing")))
+            goto bad;
+        call->service_vfs = (long)json_integer_value(json_object_get(j, "virtualFunctions"));
+        ok = 1;
+        break;
     case AGENTC_DETACH:
         break;
     }
@@ -675,6 +687,16 @@ static int agentc_one(struct agentc *ac, struct agentc_call *call, struct agentc
     if (err)
         *err = call->err;
     return call->err.kind == AGENTC_OK ? 0 : -1;
+}
+
+int agentc_service(struct agentc *ac, const struct agentc_target *t, int start, long *vfs,
+                   struct agentc_error *err)
+{
+    struct agentc_call call = {.op = AGENTC_SERVICE, .target = *t, .service_start = start};
+    int rc = agentc_one(ac, &call, err);
+    if (rc == 0 && vfs)
+        *vfs = call.service_vfs;
+    return rc;
 }
 
 int agentc_health(struct agentc *ac, const struct agentc_target *t, struct agentc_health *out,

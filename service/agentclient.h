@@ -6,6 +6,7 @@
  *   PUT    /v1/nics/{nicId}/policy    agentc_set_policy
  *   DELETE /v1/nics/{nicId}           agentc_detach
  *   GET    /v1/nics                   agentc_inventory
+ *   POST   /v1/service                agentc_service     (host servicing)
  *
  * Every call carries "Authorization: Bearer <the host's callbackToken>", is
  * bounded by a timeout, and is retried a bounded number of times with
@@ -122,7 +123,14 @@ struct agentc_error {
     unsigned attempts; /* how many times the call was sent */
 };
 
-enum agentc_op { AGENTC_HEALTH, AGENTC_ATTACH, AGENTC_SET_POLICY, AGENTC_DETACH, AGENTC_INVENTORY };
+enum agentc_op {
+    AGENTC_HEALTH,
+    AGENTC_ATTACH,
+    AGENTC_SET_POLICY,
+    AGENTC_DETACH,
+    AGENTC_INVENTORY,
+    AGENTC_SERVICE
+};
 
 /* One call of a fan-out: fill the inputs, read the outputs after agentc_run(). */
 struct agentc_call {
@@ -133,6 +141,7 @@ struct agentc_call {
     const struct agentc_attach *attach; /* ATTACH */
     long long policy_generation;        /* SET_POLICY */
     const json_t *rules;                /* SET_POLICY (borrowed) */
+    int service_start;                  /* SERVICE: 1 start, 0 complete */
     /* out */
     struct agentc_error err; /* kind == AGENTC_OK on success */
     int created;             /* ATTACH: 201 (a new VF) rather than 200 (the one it had) */
@@ -141,6 +150,7 @@ struct agentc_call {
     struct agentc_health health;
     struct agentc_nic *nics; /* INVENTORY: owned, free() */
     size_t nnics;
+    long service_vfs; /* SERVICE: the VFs revoked or restored */
     /* private */
     void *priv_;
 };
@@ -166,6 +176,10 @@ int agentc_set_policy(struct agentc *ac, const struct agentc_target *t, const ch
  * 0 when none was (204). */
 int agentc_detach(struct agentc *ac, const struct agentc_target *t, const char *nic_id,
                   int *detached, struct agentc_error *err);
+/* POST /v1/service {"action": "start"|"complete"}: host servicing (the agent
+ * revokes every VF it handed out, or restores them). *vfs: how many. */
+int agentc_service(struct agentc *ac, const struct agentc_target *t, int start, long *vfs,
+                   struct agentc_error *err);
 /* *nics: owned by the caller (free()). */
 int agentc_inventory(struct agentc *ac, const struct agentc_target *t, struct agentc_nic **nics,
                      size_t *n, struct agentc_error *err);

@@ -127,6 +127,15 @@ static const struct cfg_setting {
     {"ACCELNET_OPS_RETRY_AFTER", "ops-retry-after", CFG_UINT,
      offsetof(struct config, ops_retry_after_s), "2", 1, 3600,
      "the Retry-After (seconds) that long-running operations tell clients to poll with"},
+    {"ACCELNET_POLICY_PUSH_DEADLINE_S", "policy-push-deadline-s", CFG_UINT,
+     offsetof(struct config, policy_push_deadline_s), "30", 1, 3600,
+     "seconds a policy.push operation (an NSG change reaching its NICs' host agents) keeps "
+     "retrying unreachable agents before it fails naming them; the reconciler pushes later"},
+    {"ACCELNET_RECONCILE_INTERVAL_S", "reconcile-interval-s", CFG_UINT,
+     offsetof(struct config, reconcile_interval_s), "30", 0, 86400,
+     "seconds between two reconciler passes (each healthy agent's VFs and policies against the "
+     "database; one pass at a time across accelnetd processes); 0: only when an agent "
+     "registers"},
 };
 #define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
 

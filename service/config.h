@@ -49,6 +49,9 @@ struct config {
     unsigned ops_poll_ms;       /* ACCELNET_OPS_POLL_MS */
     unsigned ops_lease_s;       /* ACCELNET_OPS_LEASE_S */
     unsigned ops_retry_after_s; /* ACCELNET_OPS_RETRY_AFTER */
+    /* Policy propagation (service/policywork.c). */
+    unsigned policy_push_deadline_s; /* ACCELNET_POLICY_PUSH_DEADLINE_S */
+    unsigned reconcile_interval_s;   /* ACCELNET_RECONCILE_INTERVAL_S */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };

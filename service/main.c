@@ -20,6 +20,7 @@
 #include "service/http.h"
 #include "service/metrics.h"
 #include "service/ops.h"
+#include "service/reconcile.h"
 #include "service/outbox.h"
 #include "service/routes.h"
 #include "service/vmwork.h"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
     struct outbox *outbox = NULL;
     struct agentc *agents = NULL;
     struct ops *ops = NULL;
+    struct reconcile *rec = NULL;
 
     log_set_program("accelnetd");
     switch (config_parse(&cfg, argc, argv, main_getenv, err, sizeof(err))) {
@@ -140,8 +142,12 @@ int main(int argc, char **argv)
     ops = ops_start(pool, agents, &cfg, vmwork_run);
     if (!ops)
         goto out;
+    /* The reconciler: agents against the database (service/reconcile.h). */
+    rec = reconcile_start(pool, agents, &cfg);
+    if (!rec)
+        goto out;
     metrics = metrics_new(routes, routes_count);
-    struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics};
+    struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics, .agents = agents};
     srv = http_start(&app, routes, routes_count, err, sizeof(err));
     if (!srv) {
         log_error("%s", err);
@@ -167,6 +173,8 @@ int main(int argc, char **argv)
     long left = http_drain(srv, cfg.shutdown_grace_s);
     /* Each worker finishes the step it is in and gives its operation back
      * for whichever accelnetd runs next. */
+    reconcile_stop(rec);
+    rec = NULL;
     ops_stop(ops);
     ops = NULL;
     if (left > 0) {
@@ -179,6 +187,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     http_stop(srv);
+    reconcile_stop(rec);
     ops_stop(ops);
     agentc_free(agents);
     /* After the requests (which may queue events), before the pool. */

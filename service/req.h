@@ -16,12 +16,14 @@
 struct MHD_Connection;
 struct config;
 struct metrics;
+struct agentc;
 
 /* What every handler can reach: process-wide, read-only after start-up. */
 struct app {
     const struct config *cfg;
     struct db_pool *db;
     struct metrics *metrics;
+    struct agentc *agents; /* calls to host agents (NULL in tests without them) */
 };
 
 enum role { ROLE_NONE = 0, ROLE_ADMIN, ROLE_AGENT, ROLE_USER };

@@ -69,6 +69,10 @@ const struct route routes[] = {
     {"POST",   HOST "/disable",                          api_host_disable,                AUTH_ADMIN,        0},
     {"POST",   HOST "/drain",                            api_host_drain,                  AUTH_ADMIN,        0},
     {"POST",   HOST "/enable",                           api_host_enable,                 AUTH_ADMIN,        0},
+    {"GET",    HOST "/service",                          api_host_service_get,            AUTH_ADMIN,        0},
+    {"POST",   HOST "/service",                          api_host_service_start,          AUTH_ADMIN,        0},
+    {"POST",   HOST "/service/complete",                 api_host_service_complete,       AUTH_ADMIN,        0},
+    {"POST",   HOST "/evacuate",                         api_host_evacuate,               AUTH_ADMIN,        0},
 
     /* a subscription's own API (ARM) */
     {"GET",    "/subscriptions",                         api_subscription_list_visible,   AUTH_TENANT,       0},
@@ -119,6 +123,7 @@ const struct route routes[] = {
     {"GET",    NIC,                                      api_nic_get,                     AUTH_SUBSCRIPTION, 0},
     {"PATCH",  NIC,                                      api_nic_patch,                   AUTH_SUBSCRIPTION, 0},
     {"DELETE", NIC,                                      api_nic_delete,                  AUTH_SUBSCRIPTION, 0},
+    {"POST",   NIC "/effectiveNetworkSecurityGroups",    api_nic_effective_nsgs,          AUTH_SUBSCRIPTION, 0},
 
     /* Microsoft.Compute: virtual machines and the status of long-running operations */
     {"GET",    SUB "/providers/Microsoft.Compute/virtualMachines", api_vm_list_all,       AUTH_SUBSCRIPTION, 0},

@@ -16,6 +16,7 @@
 #include "db/resource_group.h"
 #include "db/vm.h"
 #include "service/agentclient.h"
+#include "service/policywork.h"
 #include "service/vmpolicy.h"
 
 /* How long a cascade waits between two looks at its VMs' deletes, and an
@@ -357,47 +358,22 @@ static enum db_status vw_place_run(struct db_conn *c, void *arg)
 
 /* --- attaching -------------------------------------------------------------------- */
 
-/* The policy of one NIC and a new generation. */
+/* The policy of one NIC and a new generation: the generation first, then
+ * the rules, so that an NSG change committed in between has a lower
+ * generation than this policy, or is in it. */
 static enum db_status vw_policy(struct ops_ctx *ctx, const struct db_vm_nic *n, json_t **rules,
                                 long long *generation)
 {
     struct db_conn *c;
-    struct db_secrule *items = NULL;
-    size_t count = 0;
     *rules = NULL;
     enum db_status st = db_acquire(ctx->pool, &c);
     if (st != DB_OK)
         return st;
-    const char *ids[2];
-    size_t nids = 0;
-    if (*n->subnet_nsg_id)
-        ids[nids++] = n->subnet_nsg_id;
-    if (*n->nic_nsg_id)
-        ids[nids++] = n->nic_nsg_id;
-    if (nids)
-        st = db_secrule_list(c, ids, nids, NULL, 0, &items, &count);
+    st = db_nic_policy_generation(c, generation);
     if (st == DB_OK)
-        st = db_nic_policy_generation(c, generation);
+        st = policywork_nic_rules(c, n, rules);
     db_release(ctx->pool, c);
-    if (st != DB_OK) {
-        db_secrule_list_free(items, count);
-        return st;
-    }
-    struct nsgrule *sub = util_xcalloc(count + 1, sizeof(*sub));
-    struct nsgrule *nic = util_xcalloc(count + 1, sizeof(*nic));
-    size_t ns = 0, nn = 0;
-    for (size_t i = 0; i < count; i++) {
-        /* A group used at both stages applies at both. */
-        if (*n->subnet_nsg_id && strcmp(items[i].nsg_id, n->subnet_nsg_id) == 0)
-            sub[ns++] = items[i].rule;
-        if (*n->nic_nsg_id && strcmp(items[i].nsg_id, n->nic_nsg_id) == 0)
-            nic[nn++] = items[i].rule;
-    }
-    *rules = vmpolicy_rules(*n->subnet_nsg_id != '\0', sub, ns, *n->nic_nsg_id != '\0', nic, nn);
-    free(sub);
-    free(nic);
-    db_secrule_list_free(items, count);
-    return DB_OK;
+    return st;
 }
 
 struct vw_record {
@@ -837,5 +813,7 @@ enum ops_result vmwork_run(struct ops_ctx *ctx, struct db_op *op, unsigned long 
         return vw_vf_release(ctx, op, defer_ms);
     if (strcmp(op->kind, "rg.delete") == 0)
         return vw_rg_delete(ctx, op, defer_ms);
+    if (strcmp(op->kind, "policy.push") == 0)
+        return policywork_run(ctx, op, defer_ms);
     return vw_finish(ctx, op, "Failed", "InternalServerError", "Unknown operation kind.", defer_ms);
 }

@@ -1,0 +1,301 @@
+#include "service/policywork.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "db/host.h"
+#include "db/nsg.h"
+#include "db/op.h"
+#include "db/policy.h"
+#include "service/agentclient.h"
+#include "service/config.h"
+#include "service/vmpolicy.h"
+
+/* Rounds in one run while new generations keep arriving. */
+#define PW_ROUNDS 5
+
+enum db_status policywork_nic_rules(struct db_conn *c, const struct db_vm_nic *n, json_t **rules)
+{
+    struct db_secrule *items = NULL;
+    size_t count = 0;
+    *rules = NULL;
+    const char *ids[2];
+    size_t nids = 0;
+    if (*n->subnet_nsg_id)
+        ids[nids++] = n->subnet_nsg_id;
+    if (*n->nic_nsg_id)
+        ids[nids++] = n->nic_nsg_id;
+    enum db_status st = DB_OK;
+    if (nids)
+        st = db_secrule_list(c, ids, nids, NULL, 0, &items, &count);
+    if (st != DB_OK) {
+        db_secrule_list_free(items, count);
+        return st;
+    }
+    struct nsgrule *sub = util_xcalloc(count + 1, sizeof(*sub));
+    struct nsgrule *nic = util_xcalloc(count + 1, sizeof(*nic));
+    size_t ns = 0, nn = 0;
+    for (size_t i = 0; i < count; i++) {
+        /* A group used at both stages applies at both. */
+        if (*n->subnet_nsg_id && strcmp(items[i].nsg_id, n->subnet_nsg_id) == 0)
+            sub[ns++] = items[i].rule;
+        if (*n->nic_nsg_id && strcmp(items[i].nsg_id, n->nic_nsg_id) == 0)
+            nic[nn++] = items[i].rule;
+    }
+    *rules = vmpolicy_rules(*n->subnet_nsg_id != '\0', sub, ns, *n->nic_nsg_id != '\0', nic, nn);
+    free(sub);
+    free(nic);
+    db_secrule_list_free(items, count);
+    return DB_OK;
+}
+
+/* One push: a NIC, its host's agent, the generation and rules sent. */
+struct pw_push {
+    char nic_id[37];
+    char host[64];
+    char *url, *token;
+    long long generation;
+    json_t *rules;
+};
+
+static void pw_pushes_free(struct pw_push *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].url);
+        free(p[i].token);
+        json_decref(p[i].rules);
+    }
+    free(p);
+}
+
+/* What still has to be pushed: NICs with a VF whose wanted generation is
+ * above the acknowledged one, with their policy as it is now. */
+static enum db_status pw_load(struct db_conn *c, const char *const *ids, size_t n,
+                              struct pw_push **out, size_t *count)
+{
+    struct db_policy_state *states = NULL;
+    size_t ns = 0;
+    *out = NULL;
+    *count = 0;
+    enum db_status st = db_policy_states(c, ids, n, &states, &ns);
+    if (st != DB_OK)
+        return st;
+    const char **pending = util_xcalloc(ns + 1, sizeof(*pending));
+    size_t np = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (states[i].has_vf && *states[i].host && states[i].wanted > states[i].acked)
+            pending[np++] = states[i].nic_id;
+    struct db_vm_nic *nics = NULL;
+    size_t nn = 0;
+    if (np)
+        st = db_vm_nics(c, pending, np, &nics, &nn);
+    struct pw_push *p = util_xcalloc(nn + 1, sizeof(*p));
+    size_t k = 0;
+    for (size_t i = 0; st == DB_OK && i < nn; i++) {
+        const struct db_policy_state *s = NULL;
+        for (size_t j = 0; j < ns; j++)
+            if (strcmp(states[j].nic_id, nics[i].id) == 0)
+                s = &states[j];
+        if (!s)
+            continue;
+        struct pw_push *q = &p[k];
+        snprintf(q->nic_id, sizeof(q->nic_id), "%s", s->nic_id);
+        snprintf(q->host, sizeof(q->host), "%s", s->host);
+        q->generation = s->wanted;
+        st = policywork_nic_rules(c, &nics[i], &q->rules);
+        if (st == DB_OK) {
+            enum db_status hs = db_host_agent_target(c, q->host, &q->url, &q->token);
+            if (hs != DB_OK && hs != DB_NOT_FOUND)
+                st = hs;
+        }
+        k++;
+    }
+    free(nics);
+    free(pending);
+    free(states);
+    if (st != DB_OK) {
+        pw_pushes_free(p, k);
+        return st;
+    }
+    *out = p;
+    *count = k;
+    return DB_OK;
+}
+
+/* Acknowledgements and the end, under the operation's lease. */
+struct pw_tx {
+    const struct ops_ctx *ctx;
+    const struct db_op *op;
+    const struct pw_push *pushes;
+    const int *acked;
+    size_t n;
+    const char *status, *code, *message; /* status NULL: not the end */
+    int lost;
+};
+
+static enum db_status pw_tx_run(struct db_conn *c, void *arg)
+{
+    struct pw_tx *t = arg;
+    t->lost = 0;
+    enum db_status st = db_op_lock_owned(c, t->op->id, t->ctx->owner);
+    if (st == DB_NOT_FOUND) {
+        t->lost = 1;
+        return DB_OK;
+    }
+    for (size_t i = 0; st == DB_OK && i < t->n; i++)
+        if (t->acked[i])
+            st = db_policy_ack(c, t->pushes[i].nic_id, t->pushes[i].host, t->pushes[i].generation);
+    if (st == DB_OK && t->status)
+        st = db_op_finish(c, t->op->id, t->status, t->code, t->message);
+    return st;
+}
+
+static enum ops_result pw_db_retry(const struct db_op *op, unsigned long *defer_ms)
+{
+    log_warn("ops: operation %s (%s): database error; it will be tried again", op->id, op->kind);
+    *defer_ms = ops_retry_delay_ms(op->attempts, randombytes_random());
+    return OPS_DEFER;
+}
+
+static int pw_is_stale(const struct agentc_error *e)
+{
+    return e->kind == AGENTC_E_HTTP && e->http_status == 409 &&
+           strcmp(e->code, "StalePolicyGeneration") == 0;
+}
+
+enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned long *defer_ms)
+{
+    json_t *arr = json_object_get(op->params, "nics");
+    size_t nids = json_array_size(arr);
+    const char **ids = util_xcalloc(nids + 1, sizeof(*ids));
+    for (size_t i = 0; i < nids; i++)
+        ids[i] = json_string_value(json_array_get(arr, i));
+    enum ops_result res = OPS_DONE;
+
+    for (int round = 0; round < PW_ROUNDS; round++) {
+        struct db_conn *c;
+        struct pw_push *p = NULL;
+        size_t n = 0;
+        enum db_status st = db_acquire(ctx->pool, &c);
+        if (st == DB_OK) {
+            st = pw_load(c, ids, nids, &p, &n);
+            db_release(ctx->pool, c);
+        }
+        if (st != DB_OK) {
+            res = pw_db_retry(op, defer_ms);
+            goto out;
+        }
+        struct agentc_call *calls = util_xcalloc(n + 1, sizeof(*calls));
+        int *acked = util_xcalloc(n + 1, sizeof(*acked));
+        size_t ncalls = 0;
+        size_t *call_of = util_xcalloc(n + 1, sizeof(*call_of));
+        for (size_t i = 0; i < n; i++) {
+            call_of[i] = (size_t)-1;
+            if (!p[i].url)
+                continue;
+            struct agentc_call *k = &calls[ncalls];
+            k->op = AGENTC_SET_POLICY;
+            k->target = (struct agentc_target){p[i].host, p[i].url, p[i].token};
+            k->nic_id = p[i].nic_id;
+            k->policy_generation = p[i].generation;
+            k->rules = p[i].rules;
+            call_of[i] = ncalls++;
+        }
+        if (ncalls)
+            agentc_run(ctx->agents, calls, ncalls);
+        struct buf hosts = {0};
+        const char *first_error = NULL;
+        size_t failed = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct agentc_call *k = call_of[i] == (size_t)-1 ? NULL : &calls[call_of[i]];
+            if (k && (k->err.kind == AGENTC_OK || pw_is_stale(&k->err))) {
+                acked[i] = 1;
+                continue;
+            }
+            failed++;
+            if (!first_error)
+                first_error = k ? k->err.message : "the host's agent has no URL";
+            /* Each failed host once, in order of first failure. */
+            int seen = 0;
+            for (size_t j = 0; j < i; j++)
+                if (!acked[j] && strcmp(p[j].host, p[i].host) == 0)
+                    seen = 1;
+            if (!seen)
+                buf_appendf(&hosts, "%s%s", hosts.len ? ", " : "", p[i].host);
+        }
+        double age = 0;
+        int past_deadline = 0;
+        if (failed) {
+            if (db_acquire(ctx->pool, &c) == DB_OK) {
+                db_policy_op_age(c, op->id, &age);
+                db_release(ctx->pool, c);
+            }
+            past_deadline = age >= (double)ctx->cfg->policy_push_deadline_s;
+        }
+        char *msg = NULL;
+        struct pw_tx t = {ctx, op, p, acked, n, NULL, NULL, NULL, 0};
+        if (n == 0) {
+            t.status = "Succeeded";
+        } else if (failed && past_deadline) {
+            msg = util_asprintf("The policy of %zu network interface(s) could not be installed "
+                                "before the deadline (%us) by the agents of host(s): %s (%s). "
+                                "The reconciler installs it when they are reachable again.",
+                                failed, ctx->cfg->policy_push_deadline_s, hosts.data,
+                                first_error ? first_error : "");
+            t.status = "Failed";
+            t.code = err_code_name(ERR_HOST_AGENT_UNAVAILABLE);
+            t.message = msg;
+        }
+        st = db_tx(ctx->pool, pw_tx_run, &t);
+        for (size_t i = 0; i < ncalls; i++)
+            agentc_call_free(&calls[i]);
+        free(calls);
+        free(call_of);
+        free(acked);
+        pw_pushes_free(p, n);
+        if (st == DB_OK && t.status)
+            log_fields(t.status[0] == 'S' ? LOGL_INFO : LOGL_WARN,
+                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "msg",
+                                 t.status[0] == 'S' ? "operation succeeded" : "operation failed",
+                                 "operationId", op->id, "kind", op->kind, "resource",
+                                 op->resource_id, "hosts", hosts.data ? hosts.data : ""));
+        buf_free(&hosts);
+        free(msg);
+        if (st != DB_OK) {
+            res = pw_db_retry(op, defer_ms);
+            goto out;
+        }
+        if (t.lost) {
+            res = OPS_LOST;
+            goto out;
+        }
+        if (t.status) {
+            res = OPS_DONE;
+            goto out;
+        }
+        if (failed) {
+            unsigned long d = ops_retry_delay_ms(op->attempts, randombytes_random());
+            *defer_ms = d > 1000 ? 1000 : d;
+            res = OPS_DEFER;
+            goto out;
+        }
+        if (ops_stopping(ctx->ops)) {
+            *defer_ms = 0;
+            res = OPS_DEFER;
+            goto out;
+        }
+        /* Everything acknowledged: one more look for generations that arrived
+         * meanwhile (n == 0 then ends it). */
+    }
+    *defer_ms = 0;
+    res = OPS_DEFER;
+out:
+    free(ids);
+    return res;
+}

@@ -1,0 +1,34 @@
+/* policywork — policy propagation (issue 6): the policy.push operation.
+ *
+ * An NSG change (or a subnet's NSG change) bumps the wanted generation of
+ * every NIC with a VF it reaches and inserts a policy.push operation for them
+ * in its own transaction (db/policy.h). The worker:
+ *
+ *   1. reads each NIC's wanted and acknowledged generations, then (after, so
+ *      they are at least as new) its rules: subnet NSG then NIC NSG, the
+ *      agent protocol's stages (service/vmpolicy.h);
+ *   2. sends PUT /v1/nics/{id}/policy to every host agent at once
+ *      (agentc_run: libcurl multi, bounded per host and in total);
+ *   3. records each acknowledgement; 409 StalePolicyGeneration means the agent
+ *      already has a newer policy: acknowledged, not an error;
+ *   4. Succeeded when every NIC is acknowledged (or has no VF any more);
+ *      otherwise tried again until ACCELNET_POLICY_PUSH_DEADLINE_S after the
+ *      operation started, then Failed (HostAgentUnavailable) naming the hosts
+ *      that were not reached. Those NICs stay wanted > acked: the reconciler
+ *      pushes them when their agents are back. */
+#ifndef ACCELNET_SERVICE_POLICYWORK_H
+#define ACCELNET_SERVICE_POLICYWORK_H
+
+#include <jansson.h>
+
+#include "db/db.h"
+#include "db/vm.h"
+#include "service/ops.h"
+
+/* The effective policy of one NIC (rules of its subnet's NSG and its own, as
+ * they are now). */
+enum db_status policywork_nic_rules(struct db_conn *c, const struct db_vm_nic *n, json_t **rules);
+
+enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned long *defer_ms);
+
+#endif

@@ -66,7 +66,10 @@ static int host_action(struct cli_ctx *c, const char *action, const char *doing)
 {
     json_t *out = NULL;
     struct clihttp_response rp = {0};
-    char *uri = host_uri(c, action);
+    /* "service/complete" is two segments: only the host name is encoded. */
+    char *base = host_uri(c, NULL);
+    char *uri = util_asprintf("%s/%s", base, action);
+    free(base);
     int rc = cli_call_rp(c, "POST", uri, NULL, 0, &rp, &out);
     if (rc == 0) {
         const char *op_url = clihttp_header(&rp, "Azure-AsyncOperation");

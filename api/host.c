@@ -25,21 +25,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libpq-fe.h>
+
 #include "api/arm.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/audit.h"
 #include "db/catalog.h"
 #include "db/host.h"
-#include "service/agentclient.h"
-#include "service/reconcile.h"
-#include "db/servicing.h"
 #include "db/op.h"
+#include "db/servicing.h"
 #include "db/vm.h"
 #include "scheduler/sched.h"
-#include "service/vmwork.h"
-#include <libpq-fe.h>
+#include "service/agentclient.h"
 #include "service/config.h"
+#include "service/reconcile.h"
+#include "service/vmwork.h"
 
 #define HOST_PF_MAX 64
 

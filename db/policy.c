@@ -121,15 +121,42 @@ enum db_status db_policy_op_age(struct db_conn *c, const char *op_id, double *se
     return DB_OK;
 }
 
-static enum db_status policy_insert(struct db_conn *c, char (*ids)[37], size_t n, const char *sub,
-                                    const char *location, const char *resource_id, char op_id[37])
+/* NICs the change reaches whose VF is being attached right now (accelerated,
+ * in a VM with an operation in progress, no VF recorded yet): their attach
+ * may have read the rules before this change commits. */
+DB_STMT(db_policy_inflight_q,
+        "SELECT n.id::text FROM network_interfaces n WHERE n.vf_index IS NULL"
+        " AND n.vm_id IS NOT NULL AND n.enable_accelerated_networking"
+        " AND ((n.nsg_id = $1::uuid OR n.id IN (SELECT ip.nic_id FROM nic_ip_configurations ip"
+        " JOIN subnets s ON s.id = ip.subnet_id WHERE s.nsg_id = $1::uuid))"
+        " OR n.id IN (SELECT nic_id FROM nic_ip_configurations WHERE subnet_id = $2::uuid))"
+        " AND EXISTS (SELECT 1 FROM operations o WHERE o.target_id = n.vm_id"
+        " AND o.status = 'InProgress') ORDER BY 1");
+
+static enum db_status policy_inflight(struct db_conn *c, const char *nsg_id, const char *subnet_id,
+                                      json_t *out)
 {
-    if (n == 0)
+    const char *params[] = {nsg_id, subnet_id};
+    PGresult *r;
+    enum db_status st = db_exec(c, &db_policy_inflight_q, 2, params, &r);
+    if (st != DB_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(out, json_string(PQgetvalue(r, i, 0)));
+    PQclear(r);
+    return DB_OK;
+}
+
+static enum db_status policy_insert(struct db_conn *c, char (*ids)[37], size_t n, json_t *inflight,
+                                    const char *sub, const char *location, const char *resource_id,
+                                    char op_id[37])
+{
+    if (n == 0 && json_array_size(inflight) == 0)
         return DB_OK;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_string(ids[i]));
-    json_t *params = json_pack("{s:o}", "nics", arr);
+    json_t *params = json_pack("{s:o, s:O}", "nics", arr, "inflight", inflight);
     char id[37];
     util_uuid4(id);
     enum db_status st =
@@ -149,9 +176,15 @@ enum db_status db_policy_enqueue(struct db_conn *c, const char *nsg_id, const ch
     char(*ids)[37] = NULL;
     size_t n = 0;
     *op_id = '\0';
-    enum db_status st = db_policy_bump_nsg(c, nsg_id, &ids, &n);
+    json_t *inflight = json_array();
+    /* In-flight attaches first: one that records its VF in between is then in
+     * both lists rather than in neither. */
+    enum db_status st = policy_inflight(c, nsg_id, NULL, inflight);
     if (st == DB_OK)
-        st = policy_insert(c, ids, n, sub, location, resource_id, op_id);
+        st = db_policy_bump_nsg(c, nsg_id, &ids, &n);
+    if (st == DB_OK)
+        st = policy_insert(c, ids, n, inflight, sub, location, resource_id, op_id);
+    json_decref(inflight);
     free(ids);
     return st;
 }
@@ -164,10 +197,13 @@ enum db_status db_policy_enqueue_subnets(struct db_conn *c, const char *const *s
     size_t nall = 0;
     enum db_status st = DB_OK;
     *op_id = '\0';
+    json_t *inflight = json_array();
     for (size_t k = 0; k < nsubnets && st == DB_OK; k++) {
         char(*ids)[37] = NULL;
         size_t n = 0;
-        st = db_policy_bump_subnet(c, subnet_ids[k], &ids, &n);
+        st = policy_inflight(c, NULL, subnet_ids[k], inflight);
+        if (st == DB_OK)
+            st = db_policy_bump_subnet(c, subnet_ids[k], &ids, &n);
         if (st == DB_OK && n) {
             all = util_xrealloc(all, (nall + n) * sizeof(*all));
             memcpy(all[nall], ids[0], n * sizeof(*all));
@@ -176,8 +212,54 @@ enum db_status db_policy_enqueue_subnets(struct db_conn *c, const char *const *s
         free(ids);
     }
     if (st == DB_OK)
-        st = policy_insert(c, all, nall, sub, location, resource_id, op_id);
+        st = policy_insert(c, all, nall, inflight, sub, location, resource_id, op_id);
+    json_decref(inflight);
     free(all);
+    return st;
+}
+
+DB_STMT(db_policy_inflight_waiting_q,
+        "SELECT count(*) FROM network_interfaces n WHERE n.id = ANY($1::uuid[])"
+        " AND n.vf_index IS NULL AND n.vm_id IS NOT NULL AND EXISTS (SELECT 1 FROM operations o"
+        " WHERE o.target_id = n.vm_id AND o.status = 'InProgress')");
+DB_STMT(db_policy_rebump_q,
+        "WITH l AS (SELECT id FROM network_interfaces WHERE id = ANY($1::uuid[])"
+        " AND vf_index IS NOT NULL ORDER BY id FOR UPDATE)"
+        " UPDATE network_interfaces n SET vf_policy_generation ="
+        " nextval('nic_policy_generation_seq') FROM l WHERE n.id = l.id");
+
+static char *policy_uuid_array(const char *const *ids, size_t n)
+{
+    struct buf b = {0};
+    buf_appendf(&b, "{");
+    for (size_t i = 0; i < n; i++)
+        buf_appendf(&b, "%s%s", i ? "," : "", ids[i]);
+    buf_appendf(&b, "}");
+    return b.data;
+}
+
+enum db_status db_policy_inflight_waiting(struct db_conn *c, const char *const *ids, size_t n,
+                                          long *waiting)
+{
+    char *arr = policy_uuid_array(ids, n);
+    const char *params[] = {arr};
+    PGresult *r;
+    *waiting = 0;
+    enum db_status st = db_exec(c, &db_policy_inflight_waiting_q, 1, params, &r);
+    free(arr);
+    if (st != DB_OK)
+        return st;
+    *waiting = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return DB_OK;
+}
+
+enum db_status db_policy_rebump(struct db_conn *c, const char *const *ids, size_t n)
+{
+    char *arr = policy_uuid_array(ids, n);
+    const char *params[] = {arr};
+    enum db_status st = db_exec(c, &db_policy_rebump_q, 1, params, NULL);
+    free(arr);
     return st;
 }
 

@@ -56,6 +56,13 @@ struct db_policy_context {
 /* DB_NOT_FOUND: no such NIC (or no primary IP configuration). */
 enum db_status db_policy_nic_context(struct db_conn *c, const char *nic_id,
                                      struct db_policy_context *out);
+/* In-flight attaches (params "inflight" of a policy.push): how many of ids
+ * still have no VF while their VM's operation runs; and, once none does, a
+ * new wanted generation for those that got a VF (their attach may have read
+ * the rules before the change: they get the policy again). */
+enum db_status db_policy_inflight_waiting(struct db_conn *c, const char *const *ids, size_t n,
+                                          long *waiting);
+enum db_status db_policy_rebump(struct db_conn *c, const char *const *ids, size_t n);
 /* Seconds since an operation started. */
 enum db_status db_policy_op_age(struct db_conn *c, const char *op_id, double *seconds);
 

@@ -19,6 +19,8 @@
 
 /* Rounds in one run while new generations keep arriving. */
 #define PW_ROUNDS 5
+/* Between two looks at attaches in flight. */
+#define PW_WAIT_MS 300
 
 enum db_status policywork_nic_rules(struct db_conn *c, const struct db_vm_nic *n, json_t **rules)
 {
@@ -163,6 +165,33 @@ static enum ops_result pw_db_retry(const struct db_op *op, unsigned long *defer_
     return OPS_DEFER;
 }
 
+struct pw_rebump {
+    const struct ops_ctx *ctx;
+    const struct db_op *op;
+    const char *const *ids;
+    size_t n;
+    long waiting;
+    int lost;
+};
+
+static enum db_status pw_rebump_run(struct db_conn *c, void *arg)
+{
+    struct pw_rebump *t = arg;
+    t->lost = 0;
+    enum db_status st = db_op_lock_owned(c, t->op->id, t->ctx->owner);
+    if (st == DB_NOT_FOUND) {
+        t->lost = 1;
+        return DB_OK;
+    }
+    if (st == DB_OK)
+        st = db_policy_inflight_waiting(c, t->ids, t->n, &t->waiting);
+    if (st == DB_OK && t->waiting == 0)
+        st = db_policy_rebump(c, t->ids, t->n);
+    if (st == DB_OK && t->waiting == 0)
+        st = db_op_set_step(c, t->op->id, "rebumped");
+    return st;
+}
+
 static int pw_is_stale(const struct agentc_error *e)
 {
     return e->kind == AGENTC_E_HTTP && e->http_status == 409 &&
@@ -172,11 +201,37 @@ static int pw_is_stale(const struct agentc_error *e)
 enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned long *defer_ms)
 {
     json_t *arr = json_object_get(op->params, "nics");
-    size_t nids = json_array_size(arr);
+    json_t *inflight = json_object_get(op->params, "inflight");
+    size_t nnics = json_array_size(arr), nin = json_array_size(inflight);
+    size_t nids = nnics + nin;
     const char **ids = util_xcalloc(nids + 1, sizeof(*ids));
-    for (size_t i = 0; i < nids; i++)
+    for (size_t i = 0; i < nnics; i++)
         ids[i] = json_string_value(json_array_get(arr, i));
+    for (size_t i = 0; i < nin; i++)
+        ids[nnics + i] = json_string_value(json_array_get(inflight, i));
     enum ops_result res = OPS_DONE;
+
+    /* NICs whose VF was being attached when the change was made: wait for
+     * their attach to end, then give them a new generation (their attach may
+     * have read the rules before the change) and push it with the rest. */
+    if (nin && strcmp(op->step, "rebumped") != 0) {
+        struct pw_rebump rb = {ctx, op, ids + nnics, nin, 0, 0};
+        enum db_status st = db_tx(ctx->pool, pw_rebump_run, &rb);
+        if (st != DB_OK) {
+            res = pw_db_retry(op, defer_ms);
+            goto out;
+        }
+        if (rb.lost) {
+            res = OPS_LOST;
+            goto out;
+        }
+        if (rb.waiting) {
+            *defer_ms = PW_WAIT_MS;
+            res = OPS_DEFER;
+            goto out;
+        }
+        snprintf(op->step, sizeof(op->step), "rebumped");
+    }
 
     for (int round = 0; round < PW_ROUNDS; round++) {
         struct db_conn *c;

@@ -15,7 +15,11 @@
  *      otherwise tried again until ACCELNET_POLICY_PUSH_DEADLINE_S after the
  *      operation started, then Failed (HostAgentUnavailable) naming the hosts
  *      that were not reached. Those NICs stay wanted > acked: the reconciler
- *      pushes them when their agents are back. */
+ *      pushes them when their agents are back.
+ *
+ * NICs whose VF was being attached when the change committed ("inflight":
+ * their attach may have read the rules just before) are waited for, then
+ * given a new generation and pushed like the others. */
 #ifndef ACCELNET_SERVICE_POLICYWORK_H
 #define ACCELNET_SERVICE_POLICYWORK_H
 

@@ -1079,6 +1079,74 @@ static void test_leak(void **state)
     expect_converged();
 }
 
+/* The rules an agent installed for a NIC (its sim backend's state), as text. */
+static char *installed_rules(int agent, const char *nic_uuid)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/vftable.json", g.agents[agent].state_dir);
+    json_t *t = json_load_file(path, 0, NULL);
+    char *out = NULL;
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(t, "nics"), i, n)
+    {
+        if (strcasecmp(json_string_value(json_object_get(n, "nicId")), nic_uuid) == 0)
+            out = json_dumps(jget(n, "attach.policy.rules"), JSON_COMPACT);
+    }
+    json_decref(t);
+    return out;
+}
+
+/* An NSG change while a VF is being attached (agents slowed down): the NIC
+ * ends with the new rules, whichever read the rules first. */
+static void test_attach_race(void **state)
+{
+    (void)state;
+    /* Slower than an attach takes, within ACCELNET_AGENT_TIMEOUT_MS. */
+    restart_agent(0, 600);
+    restart_agent(1, 600);
+    put_nic(SUB, "rgp", "nic-race", "westeurope", 1, 1);
+    const char *one[] = {"nic-race", NULL};
+    char *body = vm_body(SUB, "rgp", one);
+    struct itest_resp r;
+    call("PUT", vm_url(SUB, "rgp", "vm-race", NULL), body, &r);
+    free(body);
+    ITEST_EXPECT_STATUS(&r, 201);
+    char vm_async[700];
+    snprintf(vm_async, sizeof vm_async, "%s", itest_header(&r, "Azure-AsyncOperation"));
+    itest_resp_free(&r);
+    /* Placed: the attach is on its way to the (slow) agent. */
+    long long deadline = itest_now_ms() + 15000;
+    while (pg_long("SELECT count(*) FROM operations o JOIN virtual_machines v ON v.id = "
+                   "o.target_id WHERE v.name = 'vm-race' AND o.status = 'InProgress' AND "
+                   "o.step = 'placed'") == 0) {
+        if (itest_now_ms() > deadline)
+            fail_msg("vm-race was not placed");
+        itest_sleep_ms(20);
+    }
+    char *b = rule_body(700, "6000");
+    json_t *op = change("PUT", nsg_url("rgp", "nic-nsg", "race"), b, 201);
+    free(b);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    op = wait_op(vm_async);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    wait_converged(20000);
+    char *nic = pg_text("SELECT id::text FROM network_interfaces WHERE name = 'nic-race'");
+    char *host = pg_text("SELECT vf_host FROM network_interfaces WHERE name = 'nic-race'");
+    int a = strcmp(host, host_names[0]) == 0 ? 0 : 1;
+    char *rules = installed_rules(a, nic);
+    if (!rules || !strstr(rules, "\"race\""))
+        fail_msg("nic-race on %s lacks the rule changed during its attach: %.300s", host,
+                 rules ? rules : "(none)");
+    free(rules);
+    free(nic);
+    free(host);
+    restart_agent(0, 0);
+    restart_agent(1, 0);
+}
+
 /* Host servicing with several VMs: the agent revokes every VF, the NICs are
  * Fallback (and say since when), MAC and IP stay; completion restores them. */
 static void test_servicing(void **state)
@@ -1251,10 +1319,11 @@ static void test_evacuate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_push),       cmocka_unit_test(test_effective),
-        cmocka_unit_test(test_race),       cmocka_unit_test(test_agent_down),
-        cmocka_unit_test(test_lost_state), cmocka_unit_test(test_leak),
-        cmocka_unit_test(test_servicing),  cmocka_unit_test(test_evacuate),
+        cmocka_unit_test(test_push),        cmocka_unit_test(test_effective),
+        cmocka_unit_test(test_race),        cmocka_unit_test(test_agent_down),
+        cmocka_unit_test(test_lost_state),  cmocka_unit_test(test_leak),
+        cmocka_unit_test(test_attach_race), cmocka_unit_test(test_servicing),
+        cmocka_unit_test(test_evacuate),
     };
     return cmocka_run_group_tests_name("it_policy", tests, setup, teardown);
 }

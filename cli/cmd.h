@@ -230,6 +230,7 @@ int cli_host_show(struct cli_ctx *c);
 int cli_host_drain(struct cli_ctx *c);
 int cli_host_enable(struct cli_ctx *c);
 int cli_host_service(struct cli_ctx *c);
+int cli_vm_nic_add(struct cli_ctx *c);
 int cli_host_complete_service(struct cli_ctx *c);
 int cli_host_show_service(struct cli_ctx *c);
 int cli_host_evacuate(struct cli_ctx *c);

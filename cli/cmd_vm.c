@@ -384,3 +384,65 @@ int cli_vm_start(struct cli_ctx *c)
 {
     return vm_action(c, "POST", "start", "Starting");
 }
+
+/* --- nic add ------------------------------------------------------------------------- */
+
+/* vm nic add: the VM's NICs and the new ones, sent as a PATCH of
+ * networkProfile (az vm nic add). The service decides: an accelerated NIC
+ * can only be attached when the VM is created
+ * (AcceleratedNicCanOnlyBeAttachedAtVmCreation), and other NIC changes need
+ * a deallocated VM; refusals are shown as they come, exit 4. */
+int cli_vm_nic_add(struct cli_ctx *c)
+{
+    const struct cli_parsed *p = c->args;
+    const char *sub, *rg, *name = cli_arg(p, "vm-name");
+    json_t *vm = NULL, *out = NULL, *body = NULL;
+    struct clihttp_response rp = {0};
+    char *uri = NULL, *what = NULL;
+    size_t nnics = 0;
+    int rc = cli_sub_rg(c, &sub, &rg);
+    if (rc != 0)
+        return rc;
+    uri = vm_uri(sub, rg, name, NULL);
+    if ((rc = cli_call(c, "GET", uri, NULL, 0, NULL, &vm)) != 0)
+        goto out;
+    json_t *list = json_array();
+    size_t i;
+    json_t *n;
+    json_array_foreach(
+        json_object_get(json_object_get(json_object_get(vm, "properties"), "networkProfile"),
+                        "networkInterfaces"),
+        i, n)
+    {
+        json_t *props = json_object_get(n, "properties");
+        json_t *primary = json_object_get(props, "primary");
+        json_array_append_new(list, json_pack("{s:O, s:{s:b}}", "id", json_object_get(n, "id"),
+                                              "properties", "primary", json_is_true(primary)));
+    }
+    const char *const *nics = cli_arg_list(p, "nics", &nnics);
+    for (size_t k = 0; k < nnics; k++) {
+        char *id = clireq_net_id(sub, rg, "networkInterfaces", nics[k]);
+        json_array_append_new(list,
+                              json_pack("{s:s, s:{s:b}}", "id", id, "properties", "primary", 0));
+        free(id);
+    }
+    body = json_pack("{s:{s:{s:o}}}", "properties", "networkProfile", "networkInterfaces", list);
+    if ((rc = cli_call_rp(c, "PATCH", uri, body, 0, &rp, &out)) != 0)
+        goto out;
+    const char *op_url = clihttp_header(&rp, "Azure-AsyncOperation");
+    int printed = 0;
+    if (op_url) {
+        what = util_asprintf("Updating %s", name);
+        rc = cli_wait_op(c, op_url, what, &printed);
+    }
+    if (rc == 0 && !printed)
+        rc = vm_show_uri(c, uri);
+out:
+    clihttp_response_free(&rp);
+    json_decref(vm);
+    json_decref(out);
+    json_decref(body);
+    free(uri);
+    free(what);
+    return rc;
+}

@@ -546,6 +546,18 @@ static const struct cli_group groups[] = {
                 {0},
             },
     },
+    {
+        .path = "vm nic",
+        .summary = "A virtual machine's network interfaces.",
+        .help = "NICs are given to a VM when it is created. An accelerated NIC can only be\n"
+                "attached then; `accelnet vm nic add` shows the service's refusal otherwise.",
+        .examples =
+            (const struct cli_example[]){
+                {"Add a NIC to a deallocated VM.",
+                 "accelnet vm nic add -g rg1 --vm-name vm1 --nics nic2"},
+                {0},
+            },
+    },
 };
 
 static const struct cli_command commands[] = {
@@ -2568,6 +2580,37 @@ static const struct cli_command commands[] = {
     },
 
     /* --- vm -------------------------------------------------------------------------- */
+    {
+        .group = "vm nic",
+        .verb = "add",
+        .handler = cli_vm_nic_add,
+        .summary = "Add network interfaces to an existing virtual machine.",
+        .help = "Sends the VM's NICs and the new ones. An accelerated NIC can only be attached\n"
+                "when a VM is created: adding one is refused\n"
+                "(AcceleratedNicCanOnlyBeAttachedAtVmCreation, exit 4); create a new VM with it\n"
+                "instead. Other NIC changes need the VM deallocated.",
+        .flags =
+            (const struct cli_flag[]){
+                {.name = "vm-name",
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME",
+                 .help = "The virtual machine."},
+                {.name = "nics",
+                 .type = CLI_LIST,
+                 .opts = CLI_REQUIRED,
+                 .metavar = "NAME_OR_ID",
+                 .help = "The network interfaces to add: names in the resource group, or ids."},
+                FLAG_RESOURCE_GROUP,
+                FLAG_SUBSCRIPTION,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"Add a (non-accelerated) NIC to a deallocated VM.",
+                 "accelnet vm nic add -g rg1 --vm-name vm1 --nics nic2"},
+                {0},
+            },
+    },
     {
         .group = "vm",
         .verb = "create",

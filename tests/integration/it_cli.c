@@ -525,6 +525,26 @@ static void test_user_registers_and_waits(void **state)
                         "FeatureRegistrationPending");
     EXPECT_IN(&r, err, "Not eligible for Accelerated Networking: 1 reason (exit code 4).");
     run_free(&r);
+
+    /* Nor is an accelerated NIC created while Pending: the code is shown. */
+    CLI(&r, &g.user, "group", "create", "-n", "rg-pending", "-l", "westeurope", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "create", "-g", "rg-pending", "-n", "vnet-p",
+        "--address-prefixes", "10.9.0.0/16", "--subnet-name", "default", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nic", "create", "-g", "rg-pending", "-n", "nic-p", "--vnet-name",
+        "vnet-p", "--subnet", "default", "--accelerated-networking", "true");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "FeatureRegistrationPending");
+    run_free(&r);
+    CLI(&r, &g.user, "network", "vnet", "delete", "-g", "rg-pending", "-n", "vnet-p");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "group", "delete", "-n", "rg-pending");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
 }
 
 /* The operator approves; the user checks an eligible and an ineligible
@@ -1238,6 +1258,13 @@ static void test_vm(void **state)
                    "----  -------------  ----------  ----------------  ----------  "
                    "-----------------\n"
                    "vm1   rg-vm          westeurope  Standard_DS15_v2  running     Succeeded\n");
+    run_free(&r);
+
+    /* An accelerated NIC can only be attached when a VM is created: adding
+     * one to vm1 is refused, with the code shown, and nic2 stays free. */
+    CLI(&r, &g.user, "vm", "nic", "add", "-g", "rg-vm", "--vm-name", "vm1", "--nics", "nic2");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "AcceleratedNicCanOnlyBeAttachedAtVmCreation");
     run_free(&r);
 
     /* A second one fits on the other host; a third fits nowhere (memory):

@@ -587,6 +587,7 @@ out:
 struct nsg_get_tx {
     const struct nsg_names *nm;
     int rg_exists;
+    int pushing; /* a policy.push of a change is still reaching host agents */
     struct nsg_view view;
 };
 
@@ -597,6 +598,11 @@ static enum db_status nsg_get_run(struct db_conn *c, void *arg)
     enum db_status st = nsg_snapshot(c);
     if (st == DB_OK)
         st = nsg_view_load(c, t->nm->sub, t->nm->rg, t->nm->nsg, &t->view);
+    if (st == DB_OK) {
+        char *rid = nsg_resource_id(t->nm->sub, t->view.nsg.rg_name, t->view.nsg.name);
+        st = db_policy_push_pending(c, rid, &t->pushing);
+        free(rid);
+    }
     if (st == DB_NOT_FOUND) {
         enum db_status rs = db_rg_get(c, t->nm->sub, t->nm->rg, &g);
         db_rg_free(&g);
@@ -620,8 +626,15 @@ void api_nsg_get(struct req *rq, struct reply *rp)
         nsg_reply_not_found(rp, nm.rg, nm.nsg);
     else if (st != DB_OK)
         reply_db_error(rp, rq, st);
-    else
-        reply_json(rp, 200, nsg_json(&t.view.nsg, t.view.rules, t.view.nrules, &t.view.refs));
+    else {
+        json_t *body = nsg_json(&t.view.nsg, t.view.rules, t.view.nrules, &t.view.refs);
+        /* While the last change is still reaching host agents, the group is
+         * Updating, as the PUT that made it said. */
+        if (t.pushing)
+            json_object_set_new(json_object_get(body, "properties"), "provisioningState",
+                                json_string("Updating"));
+        reply_json(rp, 200, body);
+    }
     nsg_view_free(&t.view);
 }
 

@@ -308,3 +308,20 @@ enum db_status db_policy_nic_context(struct db_conn *c, const char *nic_id,
     PQclear(r);
     return DB_OK;
 }
+
+DB_STMT(db_policy_push_pending_q,
+        "SELECT EXISTS (SELECT 1 FROM operations WHERE kind = 'policy.push'"
+        " AND status = 'InProgress' AND (lower(resource_id) = lower($1)"
+        " OR starts_with(lower(resource_id), lower($1) || '/')))");
+
+enum db_status db_policy_push_pending(struct db_conn *c, const char *resource_id, int *pending)
+{
+    const char *params[] = {resource_id};
+    PGresult *r;
+    enum db_status st = db_exec(c, &db_policy_push_pending_q, 1, params, &r);
+    if (st != DB_OK)
+        return st;
+    *pending = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return DB_OK;
+}

@@ -956,8 +956,22 @@ static void test_agent_down(void **state)
     itest_daemon_stop(&g.agents[1], 10000);
     char *b = rule_body(500, "9000");
     long long t0 = itest_now_ms();
-    json_t *op = change("PUT", nsg_url("rgp", "nic-nsg", "down"), b, 201);
+    struct itest_resp r;
+    call("PUT", nsg_url("rgp", "nic-nsg", "down"), b, &r);
     free(b);
+    ITEST_EXPECT_STATUS(&r, 201);
+    const char *async = itest_header(&r, "Azure-AsyncOperation");
+    assert_non_null(async);
+    char *async_url = strdup(async);
+    itest_resp_free(&r);
+    /* While the change is still trying to reach the stopped agent, the
+     * group itself reads Updating. */
+    call("GET", nsg_url("rgp", "nic-nsg", NULL), NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "properties.provisioningState", "Updating");
+    itest_resp_free(&r);
+    json_t *op = wait_op(async_url);
+    free(async_url);
     expect_op(op, "Failed", "HostAgentUnavailable");
     const char *msg = jstr(op, "error.message");
     if (!msg || !strstr(msg, host_names[1]) || strstr(msg, host_names[0]))
@@ -981,6 +995,10 @@ static void test_agent_down(void **state)
                              "vf_policy_generation > vf_policy_acked",
                              host_names[0]),
                      0);
+    /* The operation is over: the group reads Succeeded again. */
+    call("GET", nsg_url("rgp", "nic-nsg", NULL), NULL, &r);
+    expect_str(&r, "properties.provisioningState", "Succeeded");
+    itest_resp_free(&r);
     /* Back: the reconciler pushes what it missed. */
     restart_agent(1, 0);
     wait_converged(20000);

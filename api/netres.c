@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/arm.h"
 #include "common/util.h"
+#include "db/resource_group.h"
 
 const char *netres_ref_object_problem(const json_t *v)
 {
@@ -155,4 +157,62 @@ char *netres_page_key_make(const char *rg, const char *name)
     char *k = util_asprintf("%s/%s", rg, name);
     netres_lower(k);
     return k;
+}
+
+void netres_list_reply(struct req *rq, struct reply *rp, const char *rg,
+                       const struct netres_lister *l, void *self)
+{
+    struct arm_page pg;
+    struct db_conn *c;
+    size_t n = 0;
+    char *after_rg = NULL, *after_name = NULL;
+    const char *sub = req_param(rq, "subscriptionId");
+    if (arm_page_parse(rq, rp, &pg) != 0)
+        return;
+    if (netres_page_key(pg.after, &after_rg, &after_name) != 0) {
+        reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$skipToken",
+                    "The $skipToken is not one this service issued; use the nextLink of the "
+                    "previous page as it is.");
+        arm_page_free(&pg);
+        return;
+    }
+    enum db_status st = db_acquire(rq->app->db, &c);
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        goto out;
+    }
+    if (rg) {
+        struct db_rg g = {0};
+        st = db_rg_get(c, sub, rg, &g);
+        db_rg_free(&g);
+    }
+    if (st == DB_OK)
+        st = l->fetch(c, self, sub, rg, after_rg, after_name, pg.top + 1, (size_t)pg.top, &n);
+    db_release(rq->app->db, c);
+    if (st == DB_NOT_FOUND) {
+        netres_rg_not_found(rp, rg);
+        goto out;
+    }
+    if (st != DB_OK) {
+        reply_db_error(rp, rq, st);
+        goto out;
+    }
+    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
+    json_t *value = json_array();
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(value, l->item_json(rq, self, i));
+    json_t *list = json_pack("{s:o}", "value", value);
+    if (shown) {
+        const char *lrg, *lname;
+        l->item_names(self, shown - 1, &lrg, &lname);
+        char *last = netres_page_key_make(lrg, lname);
+        arm_page_finish(rq, &pg, list, n > shown, last);
+        free(last);
+    }
+    reply_json(rp, 200, list);
+out:
+    l->release(self, n);
+    free(after_rg);
+    free(after_name);
+    arm_page_free(&pg);
 }

@@ -69,6 +69,25 @@ void netres_rg_not_found(struct reply *rp, const char *rg);
  * removes every tag) into the JSON object text `tags`. A new reference. */
 json_t *netres_tags_merge(const char *tags, const json_t *patch);
 
+/* A list of one resource type at resource-group scope (rg) or subscription
+ * scope (rg NULL), ordered by (resource group, name). The type supplies: */
+struct netres_lister {
+    /* the fetch of at most limit items after (after_rg, after_name), kept in
+     * self, with *n set; it may load more on c for the first `shown` ones; */
+    enum db_status (*fetch)(struct db_conn *c, void *self, const char *sub, const char *rg,
+                            const char *after_rg, const char *after_name, long limit,
+                            size_t shown_max, size_t *n);
+    /* the JSON of item i (a new reference) and its resource group and name; */
+    json_t *(*item_json)(const struct req *rq, void *self, size_t i);
+    void (*item_names)(void *self, size_t i, const char **rg, const char **name);
+    /* and freeing what fetch kept (n items). */
+    void (*release)(void *self, size_t n);
+};
+/* The whole GET of a list: $top/$skipToken, 404 ResourceGroupNotFound for a
+ * missing group, {value, nextLink}. */
+void netres_list_reply(struct req *rq, struct reply *rp, const char *rg,
+                       const struct netres_lister *l, void *self);
+
 /* Pages: the skip key "rg_key/lower(name)" split into its two halves (both
  * owned), or both NULL. -1 when the key has no '/'. */
 int netres_page_key(const char *after, char **rg_key, char **name_key);

@@ -1180,60 +1180,43 @@ void api_nic_patch(struct req *rq, struct reply *rp)
     db_nic_free(&t.out);
 }
 
+struct nic_list_items {
+    struct db_nic *items;
+};
+
+static enum db_status nic_list_fetch(struct db_conn *c, void *self, const char *sub, const char *rg,
+                                     const char *after_rg, const char *after_name, long limit,
+                                     size_t shown_max, size_t *n)
+{
+    struct nic_list_items *l = self;
+    (void)shown_max;
+    return db_nic_list(c, sub, rg, after_rg, after_name, limit, &l->items, n);
+}
+
+static json_t *nic_list_json(const struct req *rq, void *self, size_t i)
+{
+    (void)rq;
+    return nic_json(&((struct nic_list_items *)self)->items[i]);
+}
+
+static void nic_list_names(void *self, size_t i, const char **rg, const char **name)
+{
+    const struct db_nic *n = &((struct nic_list_items *)self)->items[i];
+    *rg = n->rg_name;
+    *name = n->name;
+}
+
+static void nic_list_release(void *self, size_t n)
+{
+    db_nic_list_free(((struct nic_list_items *)self)->items, n);
+}
+
 static void nic_list(struct req *rq, struct reply *rp, const char *rg)
 {
-    struct arm_page pg;
-    struct db_conn *c;
-    struct db_nic *items = NULL;
-    size_t n = 0;
-    char *after_rg = NULL, *after_name = NULL;
-    const char *sub = req_param(rq, "subscriptionId");
-    if (arm_page_parse(rq, rp, &pg) != 0)
-        return;
-    if (netres_page_key(pg.after, &after_rg, &after_name) != 0) {
-        reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$skipToken",
-                    "The $skipToken is not one this service issued; use the nextLink of the "
-                    "previous page as it is.");
-        arm_page_free(&pg);
-        return;
-    }
-    enum db_status st = db_acquire(rq->app->db, &c);
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        goto out;
-    }
-    if (rg) {
-        struct db_rg g = {0};
-        st = db_rg_get(c, sub, rg, &g);
-        db_rg_free(&g);
-    }
-    if (st == DB_OK)
-        st = db_nic_list(c, sub, rg, after_rg, after_name, pg.top + 1, &items, &n);
-    db_release(rq->app->db, c);
-    if (st == DB_NOT_FOUND) {
-        netres_rg_not_found(rp, rg);
-        goto out;
-    }
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        goto out;
-    }
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    json_t *value = json_array();
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, nic_json(&items[i]));
-    json_t *list = json_pack("{s:o}", "value", value);
-    if (shown) {
-        char *last = netres_page_key_make(items[shown - 1].rg_name, items[shown - 1].name);
-        arm_page_finish(rq, &pg, list, n > shown, last);
-        free(last);
-    }
-    reply_json(rp, 200, list);
-out:
-    db_nic_list_free(items, n);
-    free(after_rg);
-    free(after_name);
-    arm_page_free(&pg);
+    static const struct netres_lister lister = {nic_list_fetch, nic_list_json, nic_list_names,
+                                                nic_list_release};
+    struct nic_list_items l = {0};
+    netres_list_reply(rq, rp, rg, &lister, &l);
 }
 
 void api_nic_list(struct req *rq, struct reply *rp)

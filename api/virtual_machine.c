@@ -1200,60 +1200,42 @@ void api_vm_start(struct req *rq, struct reply *rp)
 
 /* --- lists ---------------------------------------------------------------------------------- */
 
+struct vm_list_items {
+    struct db_vm *items;
+};
+
+static enum db_status vm_list_fetch(struct db_conn *c, void *self, const char *sub, const char *rg,
+                                    const char *after_rg, const char *after_name, long limit,
+                                    size_t shown_max, size_t *n)
+{
+    struct vm_list_items *l = self;
+    (void)shown_max;
+    return db_vm_list(c, sub, rg, after_rg, after_name, limit, &l->items, n);
+}
+
+static json_t *vm_list_json(const struct req *rq, void *self, size_t i)
+{
+    return vm_json(&((struct vm_list_items *)self)->items[i], rq->who.role == ROLE_ADMIN);
+}
+
+static void vm_list_names(void *self, size_t i, const char **rg, const char **name)
+{
+    const struct db_vm *v = &((struct vm_list_items *)self)->items[i];
+    *rg = v->rg_name;
+    *name = v->name;
+}
+
+static void vm_list_release(void *self, size_t n)
+{
+    db_vm_list_free(((struct vm_list_items *)self)->items, n);
+}
+
 static void vm_list(struct req *rq, struct reply *rp, const char *rg)
 {
-    struct arm_page pg;
-    struct db_conn *c;
-    struct db_vm *items = NULL;
-    size_t n = 0;
-    char *after_rg = NULL, *after_name = NULL;
-    const char *sub = req_param(rq, "subscriptionId");
-    if (arm_page_parse(rq, rp, &pg) != 0)
-        return;
-    if (netres_page_key(pg.after, &after_rg, &after_name) != 0) {
-        reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$skipToken",
-                    "The $skipToken is not one this service issued; use the nextLink of the "
-                    "previous page as it is.");
-        arm_page_free(&pg);
-        return;
-    }
-    enum db_status st = db_acquire(rq->app->db, &c);
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        goto out;
-    }
-    if (rg) {
-        struct db_rg g = {0};
-        st = db_rg_get(c, sub, rg, &g);
-        db_rg_free(&g);
-    }
-    if (st == DB_OK)
-        st = db_vm_list(c, sub, rg, after_rg, after_name, pg.top + 1, &items, &n);
-    db_release(rq->app->db, c);
-    if (st == DB_NOT_FOUND) {
-        netres_rg_not_found(rp, rg);
-        goto out;
-    }
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        goto out;
-    }
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    json_t *value = json_array();
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, vm_json(&items[i], rq->who.role == ROLE_ADMIN));
-    json_t *list = json_pack("{s:o}", "value", value);
-    if (shown) {
-        char *last = netres_page_key_make(items[shown - 1].rg_name, items[shown - 1].name);
-        arm_page_finish(rq, &pg, list, n > shown, last);
-        free(last);
-    }
-    reply_json(rp, 200, list);
-out:
-    db_vm_list_free(items, n);
-    free(after_rg);
-    free(after_name);
-    arm_page_free(&pg);
+    static const struct netres_lister lister = {vm_list_fetch, vm_list_json, vm_list_names,
+                                                vm_list_release};
+    struct vm_list_items l = {0};
+    netres_list_reply(rq, rp, rg, &lister, &l);
 }
 
 void api_vm_list(struct req *rq, struct reply *rp)

@@ -1243,66 +1243,53 @@ void api_vnet_patch(struct req *rq, struct reply *rp)
 }
 
 /* Lists at group scope (rg != NULL) or subscription scope. */
+struct vnet_list_items {
+    struct db_vnet *items;
+    struct db_subnet *subnets;
+    struct db_subnet_user *users;
+    size_t ns, nu;
+};
+
+static enum db_status vnet_list_fetch(struct db_conn *c, void *self, const char *sub,
+                                      const char *rg, const char *after_rg, const char *after_name,
+                                      long limit, size_t shown_max, size_t *n)
+{
+    struct vnet_list_items *l = self;
+    enum db_status st = db_vnet_list(c, sub, rg, after_rg, after_name, limit, &l->items, n);
+    if (st == DB_OK)
+        st = vnet_children_load(c, l->items, *n < shown_max ? *n : shown_max, &l->subnets, &l->ns,
+                                &l->users, &l->nu);
+    return st;
+}
+
+static json_t *vnet_list_json(const struct req *rq, void *self, size_t i)
+{
+    struct vnet_list_items *l = self;
+    (void)rq;
+    return vnet_json(&l->items[i], l->subnets, l->ns, l->users, l->nu);
+}
+
+static void vnet_list_names(void *self, size_t i, const char **rg, const char **name)
+{
+    const struct db_vnet *v = &((struct vnet_list_items *)self)->items[i];
+    *rg = v->rg_name;
+    *name = v->name;
+}
+
+static void vnet_list_release(void *self, size_t n)
+{
+    struct vnet_list_items *l = self;
+    db_vnet_list_free(l->items, n);
+    free(l->subnets);
+    free(l->users);
+}
+
 static void vnet_list(struct req *rq, struct reply *rp, const char *rg)
 {
-    struct arm_page pg;
-    struct db_conn *c;
-    struct db_vnet *items = NULL;
-    struct db_subnet *subnets = NULL;
-    struct db_subnet_user *users = NULL;
-    size_t n = 0, ns = 0, nu = 0;
-    char *after_rg = NULL, *after_name = NULL;
-    const char *sub = req_param(rq, "subscriptionId");
-    if (arm_page_parse(rq, rp, &pg) != 0)
-        return;
-    if (netres_page_key(pg.after, &after_rg, &after_name) != 0) {
-        reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$skipToken",
-                    "The $skipToken is not one this service issued; use the nextLink of the "
-                    "previous page as it is.");
-        arm_page_free(&pg);
-        return;
-    }
-    enum db_status st = db_acquire(rq->app->db, &c);
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        goto out;
-    }
-    if (rg) {
-        struct db_rg g = {0};
-        st = db_rg_get(c, sub, rg, &g);
-        db_rg_free(&g);
-    }
-    if (st == DB_OK)
-        st = db_vnet_list(c, sub, rg, after_rg, after_name, pg.top + 1, &items, &n);
-    size_t shown = n > (size_t)pg.top ? (size_t)pg.top : n;
-    if (st == DB_OK)
-        st = vnet_children_load(c, items, shown, &subnets, &ns, &users, &nu);
-    db_release(rq->app->db, c);
-    if (st == DB_NOT_FOUND) {
-        netres_rg_not_found(rp, rg);
-        goto out;
-    }
-    if (st != DB_OK) {
-        reply_db_error(rp, rq, st);
-        goto out;
-    }
-    json_t *value = json_array();
-    for (size_t i = 0; i < shown; i++)
-        json_array_append_new(value, vnet_json(&items[i], subnets, ns, users, nu));
-    json_t *list = json_pack("{s:o}", "value", value);
-    if (shown) {
-        char *last = netres_page_key_make(items[shown - 1].rg_name, items[shown - 1].name);
-        arm_page_finish(rq, &pg, list, n > shown, last);
-        free(last);
-    }
-    reply_json(rp, 200, list);
-out:
-    db_vnet_list_free(items, n);
-    free(subnets);
-    free(users);
-    free(after_rg);
-    free(after_name);
-    arm_page_free(&pg);
+    static const struct netres_lister lister = {vnet_list_fetch, vnet_list_json, vnet_list_names,
+                                                vnet_list_release};
+    struct vnet_list_items l = {0};
+    netres_list_reply(rq, rp, rg, &lister, &l);
 }
 
 void api_vnet_list(struct req *rq, struct reply *rp)

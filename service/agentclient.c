@@ -176,6 +176,7 @@ struct agentc_xfer {
     int too_big;
     enum agentc_xstate state;
     uint64_t not_before_ms;
+    size_t host_slot; /* index into the fan-out's per-host counts */
     char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -560,16 +561,39 @@ static void agentc_finish(struct agentc *ac, struct agentc_xfer *x, CURLcode rc)
 
 /* --- the fan-out ------------------------------------------------------------------------ */
 
-static int agentc_same_host(const struct agentc_call *a, const struct agentc_call *b)
+static const char *agentc_host_key(const struct agentc_call *c)
 {
-    const char *x = a->target.host ? a->target.host : a->target.url;
-    const char *y = b->target.host ? b->target.host : b->target.url;
-    return x && y && strcmp(x, y) == 0;
+    return c->target.host ? c->target.host : c->target.url ? c->target.url : "";
+}
+
+static int agentc_host_cmp(const void *a, const void *b)
+{
+    const struct agentc_xfer *x = *(const struct agentc_xfer *const *)a;
+    const struct agentc_xfer *y = *(const struct agentc_xfer *const *)b;
+    return strcmp(agentc_host_key(x->call), agentc_host_key(y->call));
+}
+
+/* Gives each transfer the slot of its host (calls to one host share one),
+ * sorting instead of comparing every pair: a fan-out has thousands. */
+static void agentc_host_slots(struct agentc_xfer *xs, size_t n)
+{
+    struct agentc_xfer **order = util_xcalloc(n ? n : 1, sizeof(*order));
+    for (size_t i = 0; i < n; i++)
+        order[i] = &xs[i];
+    qsort(order, n, sizeof(*order), agentc_host_cmp);
+    size_t slot = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && agentc_host_cmp(&order[i - 1], &order[i]) != 0)
+            slot++;
+        order[i]->host_slot = slot;
+    }
+    free(order);
 }
 
 size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
 {
     struct agentc_xfer *xs = util_xcalloc(n ? n : 1, sizeof(*xs));
+    unsigned *to_host = util_xcalloc(n ? n : 1, sizeof(*to_host)); /* running, per host slot */
     size_t failed = 0, running = 0, left = 0;
     CURLM *m = curl_multi_init();
 
@@ -594,6 +618,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
             left++;
         }
     }
+    agentc_host_slots(xs, n);
 
     while (left > 0) {
         uint64_t now = util_now_ms();
@@ -608,10 +633,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
                     next_due = x->not_before_ms;
                 continue;
             }
-            unsigned to_host = 0;
-            for (size_t j = 0; j < n; j++)
-                to_host += xs[j].state == XS_RUNNING && agentc_same_host(xs[j].call, x->call);
-            if (to_host >= ac->o.max_per_host)
+            if (to_host[x->host_slot] >= ac->o.max_per_host)
                 continue;
             if (agentc_start(ac, x) != 0) {
                 x->state = XS_DONE;
@@ -621,6 +643,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
             curl_multi_add_handle(m, x->easy);
             x->state = XS_RUNNING;
             running++;
+            to_host[x->host_slot]++;
         }
         int still = 0, finished = 0;
         curl_multi_perform(m, &still);
@@ -635,6 +658,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
             curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
             curl_multi_remove_handle(m, easy);
             running--;
+            to_host[x->host_slot]--;
             finished++;
             agentc_finish(ac, x, rc);
             if (x->state == XS_DONE)
@@ -668,6 +692,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
     }
     if (m)
         curl_multi_cleanup(m);
+    free(to_host);
     free(xs);
     return failed;
 }

@@ -237,6 +237,7 @@ enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned l
         struct db_conn *c;
         struct pw_push *p = NULL;
         size_t n = 0;
+        uint64_t t_load = util_now_ms();
         enum db_status st = db_acquire(ctx->pool, &c);
         if (st == DB_OK) {
             st = pw_load(c, ids, nids, &p, &n);
@@ -262,8 +263,10 @@ enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned l
             k->rules = p[i].rules;
             call_of[i] = ncalls++;
         }
+        uint64_t t_push = util_now_ms();
         if (ncalls)
             agentc_run(ctx->agents, calls, ncalls);
+        uint64_t t_ack = util_now_ms();
         struct buf hosts = {0};
         const char *first_error = NULL;
         size_t failed = 0;
@@ -308,6 +311,13 @@ enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned l
             t.message = msg;
         }
         st = db_tx(ctx->pool, pw_tx_run, &t);
+        if (n)
+            log_fields(LOGL_INFO,
+                       json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "msg", "policy pushed",
+                                 "operationId", op->id, "nics", (json_int_t)n, "failed",
+                                 (json_int_t)failed, "loadMs", (json_int_t)(t_push - t_load),
+                                 "pushMs", (json_int_t)(t_ack - t_push), "ackMs",
+                                 (json_int_t)(util_now_ms() - t_ack)));
         for (size_t i = 0; i < ncalls; i++)
             agentc_call_free(&calls[i]);
         free(calls);

@@ -101,7 +101,7 @@ long long itest_now_ms(void)
 /* Daemons that are (maybe) still running, so that none outlives the test
  * binary: killed at exit and on SIGINT/SIGTERM/SIGHUP. Written only from the
  * thread that starts and stops daemons; read from a signal handler. */
-#define ITEST_MAX_DAEMONS 64
+#define ITEST_MAX_DAEMONS 320
 static volatile pid_t registry[ITEST_MAX_DAEMONS];
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;

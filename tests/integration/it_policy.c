@@ -224,7 +224,8 @@ static __attribute__((unused)) const char *nic_url(const char *sub, const char *
                                                    const char *name)
 {
     char *b = pbuf();
-    snprintf(b, 600, "%s?" AV, nic_id(sub, rg, name));
+    snprintf(b, 600, "/subscriptions/%s/resourceGroups/%s" NETP "/networkInterfaces/%s?" AV, sub,
+             rg, name);
     return b;
 }
 

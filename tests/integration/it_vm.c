@@ -218,7 +218,8 @@ static const char *nic_id(const char *sub, const char *rg, const char *name)
 static const char *nic_url(const char *sub, const char *rg, const char *name)
 {
     char *b = pbuf();
-    snprintf(b, 600, "%s?" AV, nic_id(sub, rg, name));
+    snprintf(b, 600, "/subscriptions/%s/resourceGroups/%s" NETP "/networkInterfaces/%s?" AV, sub,
+             rg, name);
     return b;
 }
 

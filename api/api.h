@@ -119,8 +119,10 @@ void api_host_service_start(struct req *rq, struct reply *rp);
 void api_host_service_complete(struct req *rq, struct reply *rp);
 /* POST /admin/hosts/{hostName}/evacuate. */
 void api_host_evacuate(struct req *rq, struct reply *rp);
+/* DELETE /admin/hosts/{hostName}: a host declared dead (or decommissioned). */
+void api_host_delete(struct req *rq, struct reply *rp);
 struct buf;
-void api_host_servicing_metrics_render(struct buf *out);
+void api_host_metrics_render(struct buf *out);
 
 /* api/virtual_machine.c — virtual machines (Microsoft.Compute) */
 void api_vm_put(struct req *rq, struct reply *rp);

@@ -40,6 +40,6 @@ void api_metrics_get(struct req *rq, struct reply *rp)
     agentc_metrics_render(&out);
     ops_metrics_render(&out);
     reconcile_metrics_render(&out);
-    api_host_servicing_metrics_render(&out);
+    api_host_metrics_render(&out);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", out.data);
 }

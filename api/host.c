@@ -7,6 +7,9 @@
  *   POST /admin/hosts/{hostName}/disable     admins: Disabled (no new VMs)
  *   POST /admin/hosts/{hostName}/drain       admins: Draining (no new VMs)
  *   POST /admin/hosts/{hostName}/enable      admins: Enabled
+ *   POST /admin/hosts/{hostName}/evacuate    admins: its VMs placed elsewhere
+ *   DELETE /admin/hosts/{hostName}           admins: declared dead (or
+ *                                            decommissioned), forgotten
  *
  * The first agent token that registers a host owns it: another agent token
  * gets 409 HostOwnedByAnotherAgent on registration and heartbeats, until the
@@ -798,8 +801,10 @@ void api_host_enable(struct req *rq, struct reply *rp)
 /* --- servicing ------------------------------------------------------------------------ */
 
 static unsigned long long host_fallbacks_total, host_restored_total;
+/* DELETE /admin/hosts/{hostName} (below). */
+static unsigned long long host_deleted_total, host_deleted_vfs_total;
 
-void api_host_servicing_metrics_render(struct buf *out)
+void api_host_metrics_render(struct buf *out)
 {
     buf_appendf(out,
                 "# HELP accelnet_host_servicing_fallbacks_total NICs whose VF was revoked by host "
@@ -812,6 +817,18 @@ void api_host_servicing_metrics_render(struct buf *out)
                 "accelnet_host_servicing_restored_total %llu\n",
                 __atomic_load_n(&host_fallbacks_total, __ATOMIC_RELAXED),
                 __atomic_load_n(&host_restored_total, __ATOMIC_RELAXED));
+    buf_appendf(out,
+                "# HELP accelnet_hosts_deleted_total Hosts deleted (declared dead or "
+                "decommissioned) by DELETE /admin/hosts/{hostName}.\n"
+                "# TYPE accelnet_hosts_deleted_total counter\n"
+                "accelnet_hosts_deleted_total %llu\n"
+                "# HELP accelnet_host_deleted_vfs_total Virtual functions still placed on hosts "
+                "when they were deleted (their vf.release operations ended, the NICs forget "
+                "them).\n"
+                "# TYPE accelnet_host_deleted_vfs_total counter\n"
+                "accelnet_host_deleted_vfs_total %llu\n",
+                __atomic_load_n(&host_deleted_total, __ATOMIC_RELAXED),
+                __atomic_load_n(&host_deleted_vfs_total, __ATOMIC_RELAXED));
 }
 
 static json_t *host_servicing_json(const char *name, const struct db_servicing_view *v)
@@ -1091,4 +1108,175 @@ void api_host_evacuate(struct req *rq, struct reply *rp)
     }
     json_decref(t.moved);
     json_decref(t.skipped);
+}
+
+/* --- declaring a host dead ------------------------------------------------------------ */
+
+/* VMs named in a HostHasVirtualMachines refusal. */
+#define HOST_DELETE_VMS_NAMED 3
+
+enum host_delete_refusal {
+    HOST_DELETE_OK,
+    HOST_DELETE_HAS_VMS,    /* VMs are placed on it */
+    HOST_DELETE_IS_HEALTHY, /* it heartbeats and VFs are still placed on it */
+};
+
+struct host_delete_tx {
+    const char *name, *actor;
+    unsigned timeout_s;
+    /* out */
+    int found, healthy;
+    enum host_delete_refusal refusal;
+    struct db_host_vm *vms; /* some of them, on HOST_DELETE_HAS_VMS */
+    size_t nvms;
+    long vms_total;
+    long pending;    /* VFs placed on it, on HOST_DELETE_IS_HEALTHY */
+    json_t *op_ids;  /* the vf.release operations ended: [id] */
+    json_t *nic_ids; /* the NICs whose VF there was forgotten: {id: true} */
+};
+
+static enum db_status host_delete_run(struct db_conn *c, void *arg)
+{
+    struct host_delete_tx *t = arg;
+    struct db_host h = {0};
+    free(t->vms);
+    t->vms = NULL;
+    t->nvms = 0;
+    t->vms_total = t->pending = 0;
+    t->found = t->healthy = 0;
+    t->refusal = HOST_DELETE_OK;
+    json_array_clear(t->op_ids);
+    json_object_clear(t->nic_ids);
+    /* The row lock first: a placement that claimed capacity here before it
+     * has committed (and its VM is seen below); one that comes after waits
+     * for this transaction and then finds no row to claim (db_host_claim
+     * matches none: the scheduler tries the next host). */
+    enum db_status st = db_host_get_for_update(c, t->name, t->timeout_s, &h);
+    if (st == DB_NOT_FOUND)
+        return DB_OK;
+    if (st != DB_OK)
+        return st;
+    t->found = 1;
+    t->healthy = h.healthy;
+    db_host_free(&h);
+    st = db_host_vms(c, t->name, HOST_DELETE_VMS_NAMED, &t->vms, &t->nvms, &t->vms_total);
+    if (st != DB_OK)
+        return st;
+    if (t->vms_total > 0) {
+        t->refusal = HOST_DELETE_HAS_VMS;
+        return DB_OK; /* nothing was written */
+    }
+    st = db_host_vfs_pending(c, t->name, &t->pending);
+    if (st != DB_OK)
+        return st;
+    if (t->healthy && t->pending > 0) {
+        t->refusal = HOST_DELETE_IS_HEALTHY;
+        return DB_OK;
+    }
+    st = db_host_vf_releases_end(c, t->name, t->op_ids, t->nic_ids);
+    if (st == DB_OK)
+        st = db_host_nics_vf_clear(c, t->name, t->nic_ids);
+    if (st == DB_OK)
+        st = db_host_delete(c, t->name);
+    /* Something came to refer to the host after all: look again. */
+    if (st == DB_CONFLICT)
+        st = DB_RETRY;
+    if (st == DB_OK) {
+        json_t *d =
+            json_pack("{s:s, s:s, s:I, s:O}", "host", t->name, "health",
+                      t->healthy ? "Healthy" : "Unhealthy", "virtualFunctionsReleased",
+                      (json_int_t)json_object_size(t->nic_ids), "operationsEnded", t->op_ids);
+        st = db_audit_insert(c, t->actor, NULL, "host.delete", d);
+        json_decref(d);
+    }
+    return st;
+}
+
+static void host_delete_refuse_vms(struct reply *rp, const struct host_delete_tx *t)
+{
+    struct buf names = {0};
+    for (size_t i = 0; i < t->nvms; i++) {
+        char *id =
+            arm_resource_id(t->vms[i].subscription_id, t->vms[i].rg_name, "Microsoft.Compute",
+                            "virtualMachines", t->vms[i].name, NULL, NULL);
+        buf_appendf(&names, "%s%s", i ? ", " : "", id);
+        free(id);
+    }
+    if (t->vms_total > (long)t->nvms)
+        buf_appendf(&names, " and %ld more", t->vms_total - (long)t->nvms);
+    reply_error(rp, ERR_HOST_HAS_VIRTUAL_MACHINES, "hostName",
+                "The host '%s' cannot be deleted: %ld virtual machine%s %s placed on it (%s). "
+                "Evacuate it first (POST /admin/hosts/%s/evacuate) so that they are placed on "
+                "other hosts, wait until the evacuation's vm.start operations have ended, then "
+                "delete it.",
+                t->name, t->vms_total, t->vms_total == 1 ? "" : "s",
+                t->vms_total == 1 ? "is" : "are", names.data ? names.data : "", t->name);
+    buf_free(&names);
+}
+
+static void host_delete_refuse_healthy(struct reply *rp, const struct host_delete_tx *t)
+{
+    reply_error(rp, ERR_HOST_IS_HEALTHY, "hostName",
+                "The host '%s' is still Healthy (its agent sent a heartbeat within the last %u "
+                "seconds) and %ld virtual function%s %s still placed on it, waiting to be "
+                "released: an agent that heartbeats may still hold them, so the host cannot be "
+                "declared dead. Either stop its agent and wait until the host is Unhealthy (%u "
+                "seconds without a heartbeat), then delete it; or, if the host is reachable, let "
+                "its vf.release operations finish (its VFs are then released), then delete it.",
+                t->name, t->timeout_s, t->pending, t->pending == 1 ? "" : "s",
+                t->pending == 1 ? "is" : "are", t->timeout_s);
+}
+
+/* DELETE /admin/hosts/{hostName}: the operator declares the host dead, or
+ * decommissions it. Refused while VMs are placed on it (409
+ * HostHasVirtualMachines: evacuate first), and while it still heartbeats
+ * with VFs placed on it (409 HostIsHealthy: its agent may still hold them).
+ * Otherwise, in one transaction: its vf.release operations end Succeeded
+ * (the VFs went with the host), the NICs forget their VFs there, and the
+ * host is deleted with its physical functions. A healthy host with nothing
+ * on it may be deleted too (a clean decommission: nothing can leak); if
+ * its agent still runs, it registers the host again at its next heartbeat
+ * (a new host, Enabled), so stop the agent first. An agent of a deleted
+ * host that comes back registers again the same way; the reconciler then
+ * releases the VFs it still holds (leaks: the database knows none of
+ * them). */
+void api_host_delete(struct req *rq, struct reply *rp)
+{
+    char name[DB_HOST_NAME_MAX + 1];
+    if (host_name_param(rq, rp, name) != 0)
+        return;
+    struct host_delete_tx t = {.name = name,
+                               .actor = rq->who.token_id,
+                               .timeout_s = host_timeout(rq),
+                               .op_ids = json_array(),
+                               .nic_ids = json_object()};
+    enum db_status st = db_tx(rq->app->db, host_delete_run, &t);
+    if (st != DB_OK)
+        reply_db_error(rp, rq, st);
+    else if (!t.found)
+        host_not_found(rp, name);
+    else if (t.refusal == HOST_DELETE_HAS_VMS)
+        host_delete_refuse_vms(rp, &t);
+    else if (t.refusal == HOST_DELETE_IS_HEALTHY)
+        host_delete_refuse_healthy(rp, &t);
+    else {
+        json_int_t vfs = (json_int_t)json_object_size(t.nic_ids);
+        __atomic_add_fetch(&host_deleted_total, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&host_deleted_vfs_total, (unsigned long long)vfs, __ATOMIC_RELAXED);
+        log_fields(LOGL_INFO,
+                   json_pack("{s:s, s:s, s:s, s:I, s:I}", "msg",
+                             t.healthy ? "host deleted (decommissioned while Healthy: a running "
+                                         "agent registers it again)"
+                                       : "host declared dead and deleted",
+                             "host", name, "health", t.healthy ? "Healthy" : "Unhealthy",
+                             "virtualFunctionsReleased", vfs, "operationsEnded",
+                             (json_int_t)json_array_size(t.op_ids)));
+        reply_json(rp, 200,
+                   json_pack("{s:s, s:s, s:I, s:O}", "hostName", name, "health",
+                             t.healthy ? "Healthy" : "Unhealthy", "virtualFunctionsReleased", vfs,
+                             "operationsEnded", t.op_ids));
+    }
+    free(t.vms);
+    json_decref(t.op_ids);
+    json_decref(t.nic_ids);
 }

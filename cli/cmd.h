@@ -234,6 +234,7 @@ int cli_vm_nic_add(struct cli_ctx *c);
 int cli_host_complete_service(struct cli_ctx *c);
 int cli_host_show_service(struct cli_ctx *c);
 int cli_host_evacuate(struct cli_ctx *c);
+int cli_host_delete(struct cli_ctx *c);
 /* Waits for the long-running operation at op_url (absolute or a path) with
  * progress on stderr, or with --no-wait prints it (*printed set). 0 when it
  * Succeeded, else an exit code after printing why (cli/cmd_vm.c). */

@@ -1,11 +1,12 @@
 /* admin host list|show|drain|enable|disable|service|complete-service|
- * show-service|evacuate — /admin/hosts[/{hostName}[/drain|/enable|/disable|
- * /service[/complete]|/evacuate]] (api/host.c).
+ * show-service|evacuate|delete — /admin/hosts[/{hostName}[/drain|/enable|
+ * /disable|/service[/complete]|/evacuate]] (api/host.c).
  *
  * Hosts are registered by their agents (accelnet-agent); operators only look
  * at them and set their state: Enabled (the scheduler may place new VMs
- * there), Draining or Disabled (it places none; the VMs already there stay).
- * The server answers a state change with the host, whatever its state was. */
+ * there), Draining or Disabled (it places none; the VMs already there stay),
+ * and declare a host that is not coming back dead (delete). The server
+ * answers a state change with the host, whatever its state was. */
 #include "cli/cmd.h"
 
 #include <stdlib.h>
@@ -117,6 +118,21 @@ int cli_host_show_service(struct cli_ctx *c)
     json_t *out = NULL;
     char *uri = host_uri(c, "service");
     int rc = cli_call(c, "GET", uri, NULL, 0, NULL, &out);
+    if (rc == 0)
+        cli_emit(c, out);
+    json_decref(out);
+    free(uri);
+    return rc;
+}
+
+/* DELETE /admin/hosts/{hostName}: prints what was ended with the host. A
+ * refusal (HostHasVirtualMachines, HostIsHealthy) is exit 4, an unknown
+ * host exit 3. */
+int cli_host_delete(struct cli_ctx *c)
+{
+    json_t *out = NULL;
+    char *uri = host_uri(c, NULL);
+    int rc = cli_call(c, "DELETE", uri, NULL, 0, NULL, &out);
     if (rc == 0)
         cli_emit(c, out);
     json_decref(out);

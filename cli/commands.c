@@ -253,13 +253,16 @@ static const struct cli_group groups[] = {
     },
     {
         .path = "admin host",
-        .summary = "The hosts VMs run on: list and show them, drain, disable and enable them.",
+        .summary =
+            "The hosts VMs run on: list, show, drain, disable, enable, service, evacuate and "
+            "delete them.",
         .help = "Hosts are not created here: each host's agent (accelnet-agent, with an agent\n"
                 "token from `accelnet admin token create --role agent`) registers it and sends\n"
                 "heartbeats. A host whose last heartbeat is too old is Unhealthy. The scheduler\n"
                 "places new VMs only on Enabled, Healthy hosts with enough free vCPUs, memory\n"
                 "and virtual functions (VFs); Draining and Disabled hosts get no new VMs, and the\n"
-                "VMs already on them stay where they are.",
+                "VMs already on them stay where they are. A host that is not coming back is\n"
+                "evacuated (its VMs placed elsewhere), then deleted (declared dead).",
         .examples =
             (const struct cli_example[]){
                 {"Every host, with its state, health and the VFs and vCPUs in use.",
@@ -1696,6 +1699,32 @@ static const struct cli_command commands[] = {
         .examples =
             (const struct cli_example[]){
                 {"A host that is not coming back.", "accelnet admin host evacuate -n host-we-2"},
+                {0},
+            },
+    },
+    {
+        .group = "admin host",
+        .verb = "delete",
+        .handler = cli_host_delete,
+        .summary = "Declare a host dead (or decommission it): forget it and what waits for it.",
+        .help = "For a host that is not coming back. Its vf.release operations (the old VFs of\n"
+                "evacuated VMs) end, the NICs forget their VFs there, and the host is deleted.\n"
+                "Refused (exit 4) while VMs are placed on it (HostHasVirtualMachines: run\n"
+                "`accelnet admin host evacuate` first and wait for it), and while it is Healthy\n"
+                "with VFs still placed on it (HostIsHealthy: stop its agent and wait until the\n"
+                "host is Unhealthy, after the heartbeat timeout). An unknown host is exit 3. A\n"
+                "Healthy host with nothing on it is deleted too; if its agent still runs, it\n"
+                "registers the host again (a new host), and so does an agent that comes back\n"
+                "later: the reconciler then releases the VFs it still holds. Prints the host's\n"
+                "name, its health, how many VFs were forgotten and the operations ended.",
+        .flags =
+            (const struct cli_flag[]){
+                FLAG_HOST_NAME,
+                {0},
+            },
+        .examples =
+            (const struct cli_example[]){
+                {"A dead host, after its evacuation.", "accelnet admin host delete -n host-we-2"},
                 {0},
             },
     },

@@ -108,6 +108,8 @@
     ERR_TABLE_VNET_NIC_409(X)                                                   \
     X(ERR_HOST_OWNED_BY_ANOTHER_AGENT, "HostOwnedByAnotherAgent", 409)          \
     X(ERR_HOST_IN_USE, "HostInUse", 409)                                        \
+    X(ERR_HOST_HAS_VIRTUAL_MACHINES, "HostHasVirtualMachines", 409)             \
+    X(ERR_HOST_IS_HEALTHY, "HostIsHealthy", 409)                                \
     X(ERR_ALLOCATION_FAILED, "AllocationFailed", 409) /* ARM's; scheduler/ */   \
     X(ERR_NO_FREE_VIRTUAL_FUNCTION, "NoFreeVirtualFunction", 409)               \
     X(ERR_STALE_POLICY_GENERATION, "StalePolicyGeneration", 409)                \

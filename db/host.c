@@ -446,3 +446,116 @@ enum db_status db_host_callback_token_is(struct db_conn *c, const char *name, co
     PQclear(r);
     return DB_OK;
 }
+
+/* --- declaring a host dead ------------------------------------------------ */
+
+DB_STMT(db_host_vms_q,
+        "SELECT v.subscription_id::text, g.name, v.name, count(*) OVER ()"
+        " FROM virtual_machines v JOIN resource_groups g ON g.subscription_id = v.subscription_id"
+        " AND g.name_key = v.rg_key WHERE v.host_name = $1 ORDER BY lower(v.name), v.id"
+        " LIMIT $2::int");
+
+enum db_status db_host_vms(struct db_conn *c, const char *name, long max, struct db_host_vm **out,
+                           size_t *n, long *total)
+{
+    char lim[24];
+    PGresult *r;
+    snprintf(lim, sizeof(lim), "%ld", max);
+    const char *params[] = {name, lim};
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    enum db_status st = db_exec(c, &db_host_vms_q, 2, params, &r);
+    if (st != DB_OK)
+        return st;
+    *n = (size_t)PQntuples(r);
+    *out = util_xcalloc(*n ? *n : 1, sizeof(**out));
+    for (size_t i = 0; i < *n; i++) {
+        struct db_host_vm *v = &(*out)[i];
+        db_host_copy(v->subscription_id, sizeof(v->subscription_id), PQgetvalue(r, (int)i, 0));
+        db_host_copy(v->rg_name, sizeof(v->rg_name), PQgetvalue(r, (int)i, 1));
+        db_host_copy(v->name, sizeof(v->name), PQgetvalue(r, (int)i, 2));
+        *total = (long)db_host_num(r, (int)i, 3);
+    }
+    PQclear(r);
+    return DB_OK;
+}
+
+/* The NICs counted once: a vf.release operation's NIC usually also waits
+ * in network_interfaces (vf_host alone) until it ends. */
+DB_STMT(db_host_vfs_pending_q,
+        "SELECT count(*) FROM (SELECT id::text AS nic FROM network_interfaces WHERE vf_host = $1"
+        " UNION SELECT lower(params->>'nicId') FROM operations WHERE kind = 'vf.release'"
+        " AND status = 'InProgress' AND params->>'host' = $1) x");
+
+enum db_status db_host_vfs_pending(struct db_conn *c, const char *name, long *n)
+{
+    PGresult *r;
+    const char *params[] = {name};
+    *n = 0;
+    enum db_status st = db_exec(c, &db_host_vfs_pending_q, 1, params, &r);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(r) == 1)
+        *n = (long)db_host_num(r, 0, 0);
+    PQclear(r);
+    return DB_OK;
+}
+
+DB_STMT(db_host_vf_releases_end_q,
+        "UPDATE operations SET status = 'Succeeded', step = 'hostDeclaredDead', end_time = now(),"
+        " lease_owner = NULL, leased_until = NULL, error = NULL"
+        " WHERE kind = 'vf.release' AND status = 'InProgress' AND params->>'host' = $1"
+        " RETURNING id::text, coalesce(lower(params->>'nicId'), '')");
+
+enum db_status db_host_vf_releases_end(struct db_conn *c, const char *name, json_t *op_ids,
+                                       json_t *nic_ids)
+{
+    PGresult *r;
+    const char *params[] = {name};
+    enum db_status st = db_exec(c, &db_host_vf_releases_end_q, 1, params, &r);
+    if (st != DB_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_array_append_new(op_ids, json_string(PQgetvalue(r, i, 0)));
+        if (*PQgetvalue(r, i, 1))
+            json_object_set_new(nic_ids, PQgetvalue(r, i, 1), json_true());
+    }
+    PQclear(r);
+    return DB_OK;
+}
+
+DB_STMT(db_host_nics_vf_clear_q,
+        "UPDATE network_interfaces SET vf_host = NULL, vf_pf = NULL, vf_index = NULL,"
+        " vf_pci_address = NULL, vf_representor = NULL, vf_driver = NULL, vf_guest_driver = NULL,"
+        " vf_policy_generation = NULL, vf_policy_acked = NULL, vf_state = NULL,"
+        " vf_state_changed_at = NULL, etag = gen_random_uuid(), updated_at = now()"
+        " WHERE vf_host = $1 RETURNING id::text");
+
+enum db_status db_host_nics_vf_clear(struct db_conn *c, const char *name, json_t *nic_ids)
+{
+    PGresult *r;
+    const char *params[] = {name};
+    enum db_status st = db_exec(c, &db_host_nics_vf_clear_q, 1, params, &r);
+    if (st != DB_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r); i++)
+        json_object_set_new(nic_ids, PQgetvalue(r, i, 0), json_true());
+    PQclear(r);
+    return DB_OK;
+}
+
+DB_STMT(db_host_delete_q, "DELETE FROM hosts WHERE name = $1 RETURNING name");
+
+enum db_status db_host_delete(struct db_conn *c, const char *name)
+{
+    PGresult *r;
+    const char *params[] = {name};
+    enum db_status st = db_exec(c, &db_host_delete_q, 1, params, &r);
+    if (st != DB_OK)
+        return st;
+    if (PQntuples(r) != 1)
+        st = DB_NOT_FOUND;
+    PQclear(r);
+    return st;
+}

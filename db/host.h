@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "db/db.h"
 
 #define DB_HOST_NAME_MAX 63
@@ -112,5 +114,35 @@ enum db_status db_host_callback_token_is(struct db_conn *c, const char *name, co
  * frees both). */
 enum db_status db_host_agent_target(struct db_conn *c, const char *name, char **agent_url,
                                     char **callback_token);
+
+/* --- declaring a host dead (DELETE /admin/hosts/{hostName}) ---------------- */
+
+/* A VM placed on a host, enough to name it. */
+struct db_host_vm {
+    char subscription_id[37];
+    char rg_name[91];
+    char name[81];
+};
+/* The VMs placed on a host (virtual_machines.host_name), by name: at most
+ * max of them into *out (caller frees), how many there are in all in
+ * *total. */
+enum db_status db_host_vms(struct db_conn *c, const char *name, long max, struct db_host_vm **out,
+                           size_t *n, long *total);
+/* How many VFs the database still places on a host: NICs that record a VF
+ * there or wait for one to be released there (vf_host), and NICs of
+ * vf.release operations in progress for it, each NIC once. */
+enum db_status db_host_vfs_pending(struct db_conn *c, const char *name, long *n);
+/* Ends every vf.release operation in progress for the host: Succeeded, step
+ * "hostDeclaredDead" (the VF went with the host). Appends their ids to the
+ * array op_ids and sets their NICs' ids (lower case) as keys of the object
+ * nic_ids. */
+enum db_status db_host_vf_releases_end(struct db_conn *c, const char *name, json_t *op_ids,
+                                       json_t *nic_ids);
+/* Clears the VF of every NIC that records one on the host or waits for one
+ * to be released there; their ids become keys of the object nic_ids. */
+enum db_status db_host_nics_vf_clear(struct db_conn *c, const char *name, json_t *nic_ids);
+/* Deletes the host (its physical functions go with it). DB_NOT_FOUND when
+ * there is none, DB_CONFLICT while a VM or NIC still refers to it. */
+enum db_status db_host_delete(struct db_conn *c, const char *name);
 
 #endif

@@ -65,6 +65,7 @@ const struct route routes[] = {
     {"GET",    "/admin/hosts",                           api_host_list,                   AUTH_ADMIN,        0},
     {"PUT",    HOST,                                     api_host_put,                    AUTH_AGENT,        0},
     {"GET",    HOST,                                     api_host_get,                    AUTH_ADMIN,        0},
+    {"DELETE", HOST,                                     api_host_delete,                 AUTH_ADMIN,        0},
     {"POST",   HOST "/heartbeat",                        api_host_heartbeat,              AUTH_AGENT,        0},
     {"POST",   HOST "/disable",                          api_host_disable,                AUTH_ADMIN,        0},
     {"POST",   HOST "/drain",                            api_host_drain,                  AUTH_ADMIN,        0},

@@ -597,6 +597,17 @@ static enum db_status vw_vf_done_run(struct db_conn *c, void *arg)
     return st == DB_OK ? db_op_finish(c, d->op->id, "Succeeded", NULL, NULL) : st;
 }
 
+/* The host is gone (DELETE /admin/hosts/{hostName} ends its vf.release
+ * operations in the transaction that deletes it; this is for one that
+ * slipped past): the VF went with it. */
+static enum db_status vw_vf_gone_run(struct db_conn *c, void *arg)
+{
+    struct vw_vf_done *d = arg;
+    /* No NIC can refer to it any more (a foreign key). */
+    enum db_status st = db_op_set_step(c, d->op->id, "hostGone");
+    return st == DB_OK ? db_op_finish(c, d->op->id, "Succeeded", NULL, NULL) : st;
+}
+
 static enum ops_result vw_vf_release(struct ops_ctx *ctx, struct db_op *op, unsigned long *defer_ms)
 {
     const char *host = json_string_value(json_object_get(op->params, "host"));
@@ -610,6 +621,13 @@ static enum ops_result vw_vf_release(struct ops_ctx *ctx, struct db_op *op, unsi
     if (st == DB_OK) {
         st = db_host_agent_target(c, host, &url, &token);
         db_release(ctx->pool, c);
+    }
+    if (st == DB_NOT_FOUND) {
+        log_info("ops: VF release of NIC %s: host %s was deleted; nothing left to release", nic_id,
+                 host);
+        struct vw_vf_done d = {op, host, nic_id};
+        enum vw_status s = vw_tx(ctx, op, NULL, vw_vf_gone_run, &d);
+        return s == VW_OK ? OPS_DONE : vw_result(s, op, defer_ms);
     }
     if (st != DB_OK) {
         free(url);

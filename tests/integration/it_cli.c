@@ -392,7 +392,8 @@ static void cli_until(const struct who *w, const char *const *args, const char *
 }
 
 /* The operator makes an agent token; a real host agent registers with it;
- * the operator sees the host and drains, disables and enables it. */
+ * the operator sees the host and drains, disables and enables it, and
+ * deletes (declares dead) another one. */
 static void test_operator_and_hosts(void **state)
 {
     (void)state;
@@ -477,6 +478,27 @@ static void test_operator_and_hosts(void **state)
     CLI(&r, &g.admin, "admin", "host", "enable");
     EXPECT_RC(&r, 2);
     EXPECT_IN(&r, err, "the following arguments are required: --name");
+    run_free(&r);
+
+    /* Declaring a host dead: one with nothing on it is deleted (a clean
+     * decommission), an unknown one is exit 3. */
+    struct itest_resp hr;
+    itest_request(&g.d, "PUT", "/admin/hosts/cli-dead?" ITEST_AV, NULL,
+                  "{\"location\":\"westeurope\",\"agentUrl\":\"http://127.0.0.1:9\","
+                  "\"vcpus\":8,\"memoryMB\":8192,\"backend\":\"sim\",\"agentVersion\":"
+                  "\"0.1.0\",\"callbackToken\":\"cb-0123456789abcdefghijklmnopqrstuvwxyz\","
+                  "\"physicalFunctions\":[]}",
+                  &hr);
+    ITEST_EXPECT_STATUS(&hr, 201);
+    itest_resp_free(&hr);
+    CLI(&r, &g.admin, "admin", "host", "delete", "-n", "cli-dead", "--query",
+        "virtualFunctionsReleased", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_OUT(&r, "0\n");
+    run_free(&r);
+    CLI(&r, &g.admin, "admin", "host", "delete", "-n", "cli-dead");
+    EXPECT_RC(&r, 3);
+    expect_api_error(&r, "HostNotFound");
     run_free(&r);
 }
 
@@ -1250,6 +1272,13 @@ static void test_vm(void **state)
     EXPECT_IN(&r, out, "\nvm1   running     Succeeded          nic1  true     true  ");
     EXPECT_IN(&r, out, vm1_host);
     EXPECT_IN(&r, out, VF_DRIVER "\n");
+    run_free(&r);
+    /* Its host cannot be declared dead while vm1 is placed there (exit 4). */
+    CLI(&r, &g.admin, "admin", "host", "delete", "-n", vm1_host);
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "HostHasVirtualMachines");
+    EXPECT_IN(&r, err, "/virtualMachines/vm1");
+    EXPECT_IN(&r, err, "evacuate");
     run_free(&r);
     CLI(&r, &g.user, "vm", "list", "-g", "rg-vm", "-o", "table");
     EXPECT_RC(&r, 0);

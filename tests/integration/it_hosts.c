@@ -3,7 +3,8 @@
  * token, take-over after the owner token is revoked, what registration may
  * not change while capacity is in use), heartbeats, health from the last
  * heartbeat, the operators' list/get and disable/drain/enable with their
- * audit rows, and every refusal with its code and JSON paths. The callback
+ * audit rows, a host declared dead (DELETE), and every refusal with its code
+ * and JSON paths. The callback
  * token an agent gives must never come back out of the API or the audit log. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -717,6 +718,89 @@ static void test_list_paging(void **state)
     expect("GET", "/admin/hosts?" AV "&$top=0", NULL, NULL, 400, "InvalidQueryParameterValue");
 }
 
+/* --- declaring a host dead ---------------------------------------------------------- */
+
+#define DEL_SUB "12121212-1212-4212-8212-121212121212"
+#define DEL_NIC "0d0d0d0d-0000-4000-8000-0000000000d1"
+
+static void test_delete(void **state)
+{
+    (void)state;
+    struct itest_resp r;
+    expect("DELETE", "/admin/hosts/no-such-host?" AV, NULL, NULL, 404, "HostNotFound");
+    expect("DELETE", "/admin/hosts/bad_name?" AV, NULL, NULL, 400, "InvalidResourceName");
+    reg_std("del-1", g.agent2, 201);
+    expect("DELETE", "/admin/hosts/del-1?" AV, g.agent2, NULL, 403, "AuthorizationFailed");
+    expect("DELETE", "/admin/hosts/del-1?" AV, g.user, NULL, 403, "AuthorizationFailed");
+    call("PATCH", "/admin/hosts/del-1?" AV, NULL, "{}", &r);
+    ITEST_EXPECT_ERROR(&r, 405, "MethodNotAllowed");
+    assert_string_equal(itest_header(&r, "Allow"), "PUT, GET, DELETE");
+    itest_resp_free(&r);
+
+    /* A VF waiting to be released there (leased, so that no worker tries its
+     * agent meanwhile). */
+    pg_exec("INSERT INTO operations (id, subscription_id, location, kind, resource_id, params,"
+            " lease_owner, leased_until) VALUES ('0d0d0d0d-0000-4000-8000-0000000000a1', '" DEL_SUB
+            "', 'westeurope', 'vf.release', '/subscriptions/" DEL_SUB
+            "/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic1',"
+            " '{\"host\": \"del-1\", \"nicId\": \"" DEL_NIC "\"}', 'it_hosts',"
+            " now() + interval '1 hour')");
+    /* Healthy: its agent may still hold it. */
+    call("DELETE", "/admin/hosts/del-1?" AV, NULL, NULL, &r);
+    ITEST_EXPECT_ERROR(&r, 409, "HostIsHealthy");
+    assert_string_equal(jstr(json_object_get(r.json, "error"), "target"), "hostName");
+    if (!strstr(itest_error_message(&r), "3 seconds"))
+        fail_msg("the message should give the heartbeat timeout: %s", itest_resp_str(&r));
+    itest_resp_free(&r);
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE params->>'host' = 'del-1' "
+                             "AND status = 'InProgress'"),
+                     1);
+
+    /* Unhealthy: declared dead. */
+    pg_exec("UPDATE hosts SET last_heartbeat_at = now() - interval '10 seconds' "
+            "WHERE name = 'del-1'");
+    call("DELETE", "/admin/hosts/DEL-1?" AV, NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "hostName", "del-1");
+    expect_str(&r, "health", "Unhealthy");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "virtualFunctionsReleased")), 1);
+    json_t *ended = json_object_get(r.json, "operationsEnded");
+    assert_int_equal(json_array_size(ended), 1);
+    assert_string_equal(json_string_value(json_array_get(ended, 0)),
+                        "0d0d0d0d-0000-4000-8000-0000000000a1");
+    itest_resp_free(&r);
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE params->>'host' = 'del-1' "
+                             "AND status = 'Succeeded' AND step = 'hostDeclaredDead' AND "
+                             "lease_owner IS NULL"),
+                     1);
+    assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = 'del-1'"), 0);
+    assert_int_equal(pg_long("SELECT count(*) FROM host_pfs WHERE host_name = 'del-1'"), 0);
+    assert_int_equal(pg_long("SELECT count(*) FROM audit_log WHERE action = 'host.delete' AND "
+                             "details->>'host' = 'del-1' AND "
+                             "(details->>'virtualFunctionsReleased')::int = 1"),
+                     1);
+    expect("DELETE", "/admin/hosts/del-1?" AV, NULL, NULL, 404, "HostNotFound");
+    heartbeat("del-1", g.agent2, "{\"vfsInUse\":1}", 404, "HostNotFound");
+
+    /* Healthy with nothing on it: a clean decommission. Its agent registers
+     * it again, as a new host. */
+    reg_std("del-1", g.agent2, 201);
+    call("DELETE", "/admin/hosts/del-1?" AV, NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "health", "Healthy");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "virtualFunctionsReleased")), 0);
+    assert_int_equal(json_array_size(json_object_get(r.json, "operationsEnded")), 0);
+    itest_resp_free(&r);
+    reg_std("del-1", g.agent2, 201);
+
+    call("GET", "/metrics", NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    const char *m = r.body ? strstr(r.body, "\naccelnet_hosts_deleted_total ") : NULL;
+    if (!m || strtol(m + strlen("\naccelnet_hosts_deleted_total "), NULL, 10) < 2)
+        fail_msg("accelnet_hosts_deleted_total should count both deletions");
+    itest_resp_free(&r);
+}
+
 static void test_log_lines(void **state)
 {
     (void)state;
@@ -738,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_in_use),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_list_paging),
+        cmocka_unit_test(test_delete),
         cmocka_unit_test(test_log_lines),
     };
     return cmocka_run_group_tests_name("it_hosts", tests, setup, teardown);

@@ -8,7 +8,9 @@
  *     agree;
  *   - two racing updates end with the newer generation everywhere;
  *   - an agent down during an update: the operation fails naming its host
- *     before ACCELNET_POLICY_PUSH_DEADLINE_S, the NIC stays wanted > acked. */
+ *     before ACCELNET_POLICY_PUSH_DEADLINE_S, the NIC stays wanted > acked;
+ *   - reconciliation, servicing, evacuation, and a host declared dead
+ *     (DELETE /admin/hosts/{hostName}) whose agent comes back later. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1335,6 +1337,156 @@ static void test_evacuate(void **state)
     expect("POST", "/admin/hosts/no-such-host/evacuate?" AV, NULL, 404, "HostNotFound");
 }
 
+/* Declaring a host dead: its agent dies with VMs on it. Refused while VMs
+ * are placed on it and while it is still Healthy with VFs placed on it;
+ * evacuated and Unhealthy, it is deleted: its vf.release operations end,
+ * nothing refers to it. The agent comes back with its old state: it
+ * registers a new host and the reconciler releases the VFs it still holds.
+ * A Healthy host with nothing on it is deleted too: its running agent gets
+ * 404 on its next heartbeat and registers it again. */
+static void test_declare_dead(void **state)
+{
+    (void)state;
+    /* The busier of the first two hosts (the other and the third have room
+     * for everything). */
+    int ai =
+        pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", host_names[0]) >=
+                pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'",
+                        host_names[1])
+            ? 0
+            : 1;
+    const char *h = host_names[ai];
+    long long vms = pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", h);
+    assert_true(vms >= 1);
+    char *vm = pg_text("SELECT name FROM virtual_machines WHERE host_name = '%s' ORDER BY "
+                       "lower(name), id LIMIT 1",
+                       h);
+    itest_daemon_stop(&g.agents[ai], 10000); /* the host dies */
+
+    char path[128], evac[128];
+    snprintf(path, sizeof path, "/admin/hosts/%s?" AV, h);
+    snprintf(evac, sizeof evac, "/admin/hosts/%s/evacuate", h);
+    struct itest_resp r;
+    /* VMs on it: evacuate first. */
+    call("DELETE", path, NULL, &r);
+    ITEST_EXPECT_ERROR(&r, 409, "HostHasVirtualMachines");
+    assert_string_equal(jstr(r.json, "error.target"), "hostName");
+    const char *msg = itest_error_message(&r);
+    if (!strstr(msg, evac) || !strstr(msg, vm))
+        fail_msg("the refusal should name %s and say to evacuate: %s", vm, msg);
+    itest_resp_free(&r);
+    free(vm);
+
+    snprintf(evac, sizeof evac, "/admin/hosts/%s/evacuate?" AV, h);
+    call("POST", evac, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    assert_int_equal(json_array_size(jget(r.json, "virtualMachines")), vms);
+    itest_resp_free(&r);
+    /* Still heartbeating (as if the agent were only cut off from the VMs):
+     * it may hold the VFs that wait to be released. */
+    pg_exec("UPDATE hosts SET last_heartbeat_at = now() WHERE name = '%s'", h);
+    call("DELETE", path, NULL, &r);
+    ITEST_EXPECT_ERROR(&r, 409, "HostIsHealthy");
+    msg = itest_error_message(&r);
+    if (!strstr(msg, "4 seconds") || !strstr(msg, "vf.release"))
+        fail_msg("the refusal should give the heartbeat timeout and name vf.release: %s", msg);
+    itest_resp_free(&r);
+    assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = '%s'", h), 1);
+
+    long long deadline = itest_now_ms() + 30000;
+    while (pg_long("SELECT count(*) FROM operations WHERE status = 'InProgress' AND kind = "
+                   "'vm.start'") > 0) {
+        if (itest_now_ms() > deadline)
+            fail_msg("the evacuation's vm.start operations did not end");
+        itest_sleep_ms(200);
+    }
+    deadline = itest_now_ms() + 15000;
+    while (host_healthy(h)) {
+        if (itest_now_ms() > deadline)
+            fail_msg("host %s is still Healthy", h);
+        itest_sleep_ms(200);
+    }
+    long long pending = pg_long("SELECT count(*) FROM operations WHERE kind = 'vf.release' AND "
+                                "status = 'InProgress' AND params->>'host' = '%s'",
+                                h);
+    assert_int_equal(pending, vms);
+    double deleted = metric("\naccelnet_hosts_deleted_total ");
+    double leaks = metric("accelnet_reconcile_repaired_total{kind=\"leak\"} ");
+
+    /* Declared dead. */
+    call("DELETE", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "hostName", h);
+    expect_str(&r, "health", "Unhealthy");
+    assert_int_equal(json_integer_value(jget(r.json, "virtualFunctionsReleased")), pending);
+    json_t *ended = jget(r.json, "operationsEnded");
+    assert_int_equal(json_array_size(ended), pending);
+    size_t i;
+    json_t *x;
+    json_array_foreach(ended, i, x)
+    {
+        const char *id = json_string_value(x);
+        assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE id = '%s' AND kind = "
+                                 "'vf.release' AND status = 'Succeeded' AND end_time IS NOT NULL",
+                                 id),
+                         1);
+        if (i == 0) {
+            /* As its subscription sees it. */
+            char op_path[300];
+            snprintf(op_path, sizeof op_path,
+                     "/subscriptions/" SUB COMPUTE "/locations/westeurope/operations/%s?" AV, id);
+            json_t *op = get_json(op_path);
+            expect_op(op, "Succeeded", NULL);
+            json_decref(op);
+        }
+    }
+    itest_resp_free(&r);
+    expect("GET", path, NULL, 404, "HostNotFound");
+    expect("DELETE", path, NULL, 404, "HostNotFound");
+    assert_int_equal(pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'", h), 0);
+    assert_int_equal(pg_long("SELECT count(*) FROM host_pfs WHERE host_name = '%s'", h), 0);
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE status = 'InProgress' AND "
+                             "params->>'host' = '%s'",
+                             h),
+                     0);
+    assert_int_equal(pg_long("SELECT count(*) FROM audit_log WHERE action = 'host.delete' AND "
+                             "details->>'host' = '%s'",
+                             h),
+                     1);
+    assert_true(metric("\naccelnet_hosts_deleted_total ") >= deleted + 1);
+
+    /* The agent comes back with what it had: a new host, and the VFs it still
+     * holds are leaks the reconciler releases. */
+    restart_agent(ai, 0);
+    assert_int_equal(pg_long("SELECT vfs_used FROM hosts WHERE name = '%s'", h), 0);
+    deadline = itest_now_ms() + 30000;
+    for (;;) {
+        json_t *inv = inventory(ai);
+        size_t left = json_array_size(inv);
+        json_decref(inv);
+        if (left == 0)
+            break;
+        if (itest_now_ms() > deadline)
+            fail_msg("host %s still has %zu VFs after it was declared dead and came back", h, left);
+        itest_sleep_ms(200);
+    }
+    assert_true(metric("accelnet_reconcile_repaired_total{kind=\"leak\"} ") >=
+                leaks + (double)pending);
+
+    /* A clean decommission: Healthy, nothing on it. Its agent still runs, so
+     * it registers the host again at its next heartbeat. */
+    call("DELETE", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "health", "Healthy");
+    assert_int_equal(json_integer_value(jget(r.json, "virtualFunctionsReleased")), 0);
+    assert_int_equal(json_array_size(jget(r.json, "operationsEnded")), 0);
+    itest_resp_free(&r);
+    wait_healthy(h);
+    assert_true(metric("\naccelnet_hosts_deleted_total ") >= deleted + 2);
+    expect_converged();
+    expect("DELETE", "/admin/hosts/no-such-host?" AV, NULL, 404, "HostNotFound");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1342,7 +1494,7 @@ int main(void)
         cmocka_unit_test(test_race),        cmocka_unit_test(test_agent_down),
         cmocka_unit_test(test_lost_state),  cmocka_unit_test(test_leak),
         cmocka_unit_test(test_attach_race), cmocka_unit_test(test_servicing),
-        cmocka_unit_test(test_evacuate),
+        cmocka_unit_test(test_evacuate),    cmocka_unit_test(test_declare_dead),
     };
     return cmocka_run_group_tests_name("it_policy", tests, setup, teardown);
 }

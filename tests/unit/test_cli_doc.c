@@ -370,13 +370,13 @@ static void test_completion_cases(void **state)
     EXPECT_COMPLETION(got, "host\n");
     free(got);
     got = COMPLETE("admin", "host", "");
-    EXPECT_COMPLETION(got,
-                      "complete-service\ndisable\ndrain\nenable\nevacuate\nlist\nservice\nshow\n"
-                      "show-service\n");
+    EXPECT_COMPLETION(
+        got, "complete-service\ndelete\ndisable\ndrain\nenable\nevacuate\nlist\nservice\nshow\n"
+             "show-service\n");
     free(got);
     /* Global flags before the command, then the group continues. */
     got = COMPLETE("--debug", "admin", "host", "d");
-    EXPECT_COMPLETION(got, "disable\ndrain\n");
+    EXPECT_COMPLETION(got, "delete\ndisable\ndrain\n");
     free(got);
     got = COMPLETE("-");
     assert_true(has_line(got, "--help"));
@@ -484,7 +484,7 @@ static void test_bash_script(void **state)
         const char *words, *want;
     } cases[] = {
         {"admin ho", "[host]\n"},
-        {"admin host d", "[disable]\n[drain]\n"},
+        {"admin host d", "[delete]\n[disable]\n[drain]\n"},
         {"network nsg rule create --protocol ''", "[\\*]\n[Icmp]\n[Tcp]\n[Udp]\n"},
         {"group list -o ''", "[json]\n[none]\n[table]\n[tsv]\n"},
         {"login --ca-file cli/accelnet.bash-compl", "[cli/accelnet.bash-completion]\n"},

@@ -32,10 +32,12 @@
 #include "api/ipam.h"
 #include "api/netres.h"
 #include "api/nic_policy.h"
+#include "api/operation.h"
 #include "common/jspec.h"
 #include "common/util.h"
 #include "db/catalog.h"
 #include "db/nic.h"
+#include "db/policy.h"
 #include "db/resource_group.h"
 #include "db/vm.h"
 #include "db/vnet.h"
@@ -311,6 +313,7 @@ struct nic_put_tx {
     char cur_location[65];
     struct db_nic cur;
     struct db_nic out;
+    char op_id[37]; /* the policy.push of an NSG change under a VF ("" when none) */
 };
 
 /* The addresses other NICs hold in a subnet, fetched once per subnet. */
@@ -690,8 +693,8 @@ static enum db_status nic_put_run(struct db_conn *c, void *arg)
         int configs_same = t->cur.nconfigs == t->nconfigs;
         for (size_t i = 0; i < t->nconfigs && configs_same; i++)
             configs_same = ipconfig_same(&t->configs[i], t->configs[i].cur, ipconfig_primary(t, i));
-        int nsg_same = strcmp(t->cur.nsg_id, nsg_id) == 0;
-        if (!configs_same || !nsg_same) {
+        /* The NSG may change: its new policy is pushed to the VF's agent. */
+        if (!configs_same) {
             char power[16] = "";
             if (*t->cur.vm_id) {
                 st = db_vm_power_for_share(c, t->cur.vm_id, power);
@@ -701,15 +704,13 @@ static enum db_status nic_put_run(struct db_conn *c, void *arg)
             }
             int live = (*t->cur.vm_id && strcmp(power, "deallocated") != 0) || *t->cur.vf.host;
             if (live && t->cur.accelerated_networking) {
-                err_set(&t->err, ERR_VM_MUST_BE_DEALLOCATED,
-                        configs_same ? "properties.networkSecurityGroup"
-                                     : "properties.ipConfigurations",
+                err_set(&t->err, ERR_VM_MUST_BE_DEALLOCATED, "properties.ipConfigurations",
                         "Network interface '%s' has Accelerated Networking and its virtual "
-                        "machine %s is %s: its %s cannot change until the virtual machine is "
-                        "deallocated (POST .../deallocate), when its next start applies them.",
+                        "machine %s is %s: its IP configurations cannot change until the "
+                        "virtual machine is deallocated (POST .../deallocate), when its next "
+                        "start applies them. Its network security group can change at any time.",
                         t->cur.name, t->cur.vm_name[0] ? t->cur.vm_name : "(being released)",
-                        power[0] ? power : "releasing its virtual function",
-                        configs_same ? "network security group" : "IP configurations");
+                        power[0] ? power : "releasing its virtual function");
                 t->outcome = NIC_INVALID;
                 return DB_OK;
             }
@@ -754,6 +755,15 @@ static enum db_status nic_put_run(struct db_conn *c, void *arg)
      * why. */
     if (st == DB_CONFLICT)
         st = DB_RETRY;
+    /* A new NSG on a NIC with a VF: its agent gets the new policy. */
+    t->op_id[0] = '\0';
+    if (st == DB_OK && exists && t->cur.accelerated_networking &&
+        strcmp(t->cur.nsg_id, nsg_id) != 0) {
+        char *rid = arm_resource_id(t->sub, t->cur.rg_name, NETRES_PROVIDER, "networkInterfaces",
+                                    t->cur.name, NULL, NULL);
+        st = db_policy_enqueue_nic(c, nic_id, t->sub, t->cur.location, rid, t->op_id);
+        free(rid);
+    }
     if (st == DB_OK)
         st = db_nic_get(c, t->sub, t->rg, t->name, &t->out);
     t->outcome = exists ? NIC_UPDATED : NIC_CREATED;
@@ -921,7 +931,14 @@ void api_nic_put(struct req *rq, struct reply *rp)
                         "cannot move to another location ('%s'). Use '%s', or create a new "
                         "network interface.",
                         name, t.cur_location, loc.name, t.cur_location);
-        else
+        else if (*t.op_id) {
+            /* Updating until the NIC's host agent has the new policy. */
+            json_t *body = nic_json(&t.out);
+            json_object_set_new(json_object_get(body, "properties"), "provisioningState",
+                                json_string("Updating"));
+            api_op_headers(rq, rp, t.sub, t.out.location, t.op_id);
+            reply_json(rp, 200, body);
+        } else
             reply_json(rp, t.outcome == NIC_CREATED ? 201 : 200, nic_json(&t.out));
     }
     json_decref(tags);
@@ -964,7 +981,22 @@ void api_nic_get(struct req *rq, struct reply *rp)
     } else if (st != DB_OK) {
         reply_db_error(rp, rq, st);
     } else {
-        reply_json(rp, 200, nic_json(&n));
+        /* While its last NSG change is still reaching its host agent, the
+         * NIC is Updating, as the PUT that made it said. */
+        int pushing = 0;
+        char *rid = arm_resource_id(sub, n.rg_name, NETRES_PROVIDER, "networkInterfaces", n.name,
+                                    NULL, NULL);
+        st = db_policy_push_pending(c, rid, &pushing);
+        free(rid);
+        if (st != DB_OK) {
+            reply_db_error(rp, rq, st);
+        } else {
+            json_t *body = nic_json(&n);
+            if (pushing)
+                json_object_set_new(json_object_get(body, "properties"), "provisioningState",
+                                    json_string("Updating"));
+            reply_json(rp, 200, body);
+        }
     }
     db_release(rq->app->db, c);
     db_nic_free(&n);

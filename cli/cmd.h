@@ -77,6 +77,14 @@ int cli_call_headers(struct cli_ctx *c, const char *method, const char *uri, con
  * the result). */
 int cli_call_rp(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
                 unsigned flags, struct clihttp_response *rp, json_t **out);
+/* A PUT or DELETE whose answer may be long-running (a network change that
+ * host agents must get: Updating / 202 with Azure-AsyncOperation). Such an
+ * answer is waited for like the vm commands (progress on stderr, --no-wait
+ * prints the operation instead: then *out is NULL), and after a PUT the
+ * resource is read again, so that *out is what it became. Otherwise as
+ * cli_call_headers(). */
+int cli_write(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+              const char *const *headers, long *status, json_t **out);
 /* GET of one resource that may not exist: 0 with *out the resource (a new
  * reference) or NULL after a 404 (nothing printed); else an exit code after
  * printing the error. For the read-merge-write commands (cli/req.h). */

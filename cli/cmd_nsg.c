@@ -30,7 +30,7 @@ int cli_nsg_create(struct cli_ctx *c)
         goto out;
     body = clireq_nsg_body(location, tags);
     uri = nsg_uri(sub, rg, cli_arg(c->args, "name"));
-    rc = cli_call(c, "PUT", uri, body, 0, NULL, &out);
+    rc = cli_write(c, "PUT", uri, body, NULL, NULL, &out);
     if (rc == 0)
         cli_emit_view(c, out, cliview_nsgs);
 out:

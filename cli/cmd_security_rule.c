@@ -53,7 +53,7 @@ int cli_secrule_create(struct cli_ctx *c)
         return rc;
     }
     char *uri = rule_uri(sub, rg, cli_arg(p, "nsg-name"), cli_arg(p, "name"));
-    rc = cli_call(c, "PUT", uri, body, 0, NULL, &out);
+    rc = cli_write(c, "PUT", uri, body, NULL, NULL, &out);
     if (rc == 0)
         cli_emit_view(c, out, cliview_rules);
     free(uri);

@@ -50,7 +50,7 @@ int cli_vnet_create(struct cli_ctx *c)
         goto out;
     json_object_set_new(body, "location", json_string(location));
     uri = vnet_uri(sub, rg, cli_arg(p, "name"));
-    rc = cli_call(c, "PUT", uri, body, 0, NULL, &out);
+    rc = cli_write(c, "PUT", uri, body, NULL, NULL, &out);
     if (rc == 0)
         cli_emit_view(c, out, cliview_vnets);
 out:
@@ -150,7 +150,7 @@ int cli_subnet_create(struct cli_ctx *c)
     char *nsg = cli_nsg_arg(c, sub, rg);
     body = clireq_subnet_body(prefix, nsg);
     char *uri = subnet_uri(sub, rg, cli_arg(p, "vnet-name"), cli_arg(p, "name"));
-    rc = cli_call(c, "PUT", uri, body, 0, NULL, &out);
+    rc = cli_write(c, "PUT", uri, body, NULL, NULL, &out);
     if (rc == 0)
         cli_emit_view(c, out, cliview_subnets);
     free(uri);

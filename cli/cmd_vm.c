@@ -112,7 +112,7 @@ int cli_wait_op(struct cli_ctx *c, const char *op_url, const char *what, int *pr
     *printed = 0;
     if (!path)
         return cli_error(c, "the service sent an operation URL without a path: '%s'", op_url);
-    if (cli_arg_given(c->args, "no-wait")) {
+    if (cli_command_has_flag(c->args->cmd, "no-wait") && cli_arg_given(c->args, "no-wait")) {
         rc = cli_call(c, "GET", path, NULL, CLI_CALL_RAW_URI, NULL, &op);
         if (rc == 0)
             cli_emit(c, op);

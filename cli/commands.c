@@ -2544,7 +2544,9 @@ static const struct cli_command commands[] = {
                 "made in between is refused with 412, exit 4). --accelerated-networking is sent\n"
                 "as given, and the service refuses a change on an existing NIC\n"
                 "(AcceleratedNetworkingCannotBeChangedOnExistingNic, exit 4): create a new NIC\n"
-                "instead.",
+                "instead. A new --nsg on a NIC whose VM runs goes to its VF's host agent: the\n"
+                "command waits until the agent has the new policy, with progress on stderr\n"
+                "(the same for NSG and rule changes that reach running VMs).",
         .flags =
             (const struct cli_flag[]){
                 FLAG_NET_NAME("network interface"),

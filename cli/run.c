@@ -151,6 +151,39 @@ int cli_call(struct cli_ctx *c, const char *method, const char *uri, const json_
     return cli_call_headers(c, method, uri, body, NULL, flags, status, out);
 }
 
+/* "Updating nsg1" for .../networkSecurityGroups/nsg1?api-version=... */
+static char *write_what(const char *method, const char *uri)
+{
+    size_t end = strcspn(uri, "?");
+    size_t start = end;
+    while (start > 0 && uri[start - 1] != '/')
+        start--;
+    return util_asprintf("%s %.*s", strcmp(method, "DELETE") == 0 ? "Deleting" : "Updating",
+                         (int)(end - start), uri + start);
+}
+
+int cli_write(struct cli_ctx *c, const char *method, const char *uri, const json_t *body,
+              const char *const *headers, long *status, json_t **out)
+{
+    struct clihttp_response rp;
+    int rc = call_rp(c, method, uri, body, headers, 0, &rp, out);
+    if (status && (rc == 0 || rp.status))
+        *status = rp.status;
+    const char *op_url = rc == 0 ? clihttp_header(&rp, "Azure-AsyncOperation") : NULL;
+    if (op_url) {
+        int printed = 0;
+        char *what = write_what(method, uri);
+        json_decref(*out);
+        *out = NULL;
+        rc = cli_wait_op(c, op_url, what, &printed);
+        free(what);
+        if (rc == 0 && !printed && strcmp(method, "PUT") == 0)
+            rc = cli_call(c, "GET", uri, NULL, 0, NULL, out);
+    }
+    clihttp_response_free(&rp);
+    return rc;
+}
+
 int cli_get_optional(struct cli_ctx *c, const char *uri, json_t **out)
 {
     struct clihttp_response rp;
@@ -265,7 +298,7 @@ int cli_delete(struct cli_ctx *c, const char *uri, const char *what)
 {
     json_t *out = NULL;
     long status = 0;
-    int rc = cli_call(c, "DELETE", uri, NULL, 0, &status, &out);
+    int rc = cli_write(c, "DELETE", uri, NULL, NULL, &status, &out);
     if (rc == 0 && status == 204)
         cli_warn(c, "there is no %s: nothing was deleted", what);
     json_decref(out);
@@ -291,7 +324,7 @@ int cli_update(struct cli_ctx *c, const char *uri, cli_apply_fn apply, void *arg
         goto out;
     }
     const char *headers[] = {if_match, NULL};
-    rc = cli_call_headers(c, "PUT", uri, cur, headers, 0, NULL, &out);
+    rc = cli_write(c, "PUT", uri, cur, headers, NULL, &out);
     if (rc == 0)
         cli_emit_view(c, out, view);
 out:

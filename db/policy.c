@@ -189,6 +189,37 @@ enum db_status db_policy_enqueue(struct db_conn *c, const char *nsg_id, const ch
     return st;
 }
 
+/* One NIC whose own NSG changed: bumped when it has a VF, in-flight when its
+ * VF is being attached. */
+DB_STMT(db_policy_bump_nic_q,
+        "UPDATE network_interfaces SET vf_policy_generation = nextval('nic_policy_generation_seq')"
+        " WHERE id = $1::uuid AND vf_index IS NOT NULL RETURNING id::text");
+DB_STMT(db_policy_inflight_nic_q,
+        "SELECT n.id::text FROM network_interfaces n WHERE n.id = $1::uuid AND n.vf_index IS NULL"
+        " AND n.vm_id IS NOT NULL AND n.enable_accelerated_networking"
+        " AND EXISTS (SELECT 1 FROM operations o WHERE o.target_id = n.vm_id"
+        " AND o.status = 'InProgress')");
+
+enum db_status db_policy_enqueue_nic(struct db_conn *c, const char *nic_id, const char *sub,
+                                     const char *location, const char *resource_id, char op_id[37])
+{
+    char(*ids)[37] = NULL, (*attaching)[37] = NULL;
+    size_t n = 0, na = 0;
+    *op_id = '\0';
+    json_t *inflight = json_array();
+    enum db_status st = policy_ids(c, &db_policy_inflight_nic_q, nic_id, &attaching, &na);
+    for (size_t i = 0; st == DB_OK && i < na; i++)
+        json_array_append_new(inflight, json_string(attaching[i]));
+    if (st == DB_OK)
+        st = policy_ids(c, &db_policy_bump_nic_q, nic_id, &ids, &n);
+    if (st == DB_OK)
+        st = policy_insert(c, ids, n, inflight, sub, location, resource_id, op_id);
+    json_decref(inflight);
+    free(attaching);
+    free(ids);
+    return st;
+}
+
 enum db_status db_policy_enqueue_subnets(struct db_conn *c, const char *const *subnet_ids,
                                          size_t nsubnets, const char *sub, const char *location,
                                          const char *resource_id, char op_id[37])

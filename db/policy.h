@@ -41,6 +41,10 @@ enum db_status db_policy_ack(struct db_conn *c, const char *nic_id, const char *
 enum db_status db_policy_enqueue(struct db_conn *c, const char *nsg_id, const char *subnet_id,
                                  const char *sub, const char *location, const char *resource_id,
                                  char op_id[37]);
+/* The same for one NIC whose own NSG changed (its row is locked by the
+ * caller's update). */
+enum db_status db_policy_enqueue_nic(struct db_conn *c, const char *nic_id, const char *sub,
+                                     const char *location, const char *resource_id, char op_id[37]);
 /* Whether a policy.push started by a change to the resource resource_id (an
  * ARM id) or one of its children (a security rule) is still in progress. */
 enum db_status db_policy_push_pending(struct db_conn *c, const char *resource_id, int *pending);

@@ -1289,6 +1289,30 @@ static void test_vm(void **state)
                    "vm1   rg-vm          westeurope  Standard_DS15_v2  running     Succeeded\n");
     run_free(&r);
 
+    /* vm1's NIC gets an NSG while vm1 runs: the change reaches the VF's host
+     * agent, and the CLI waits for it like for a VM. */
+    CLI(&r, &g.user, "network", "nsg", "create", "-g", "rg-vm", "-n", "nsg-vm", "-o", "none");
+    EXPECT_RC(&r, 0);
+    run_free(&r);
+    CLI(&r, &g.user, "network", "nic", "update", "-g", "rg-vm", "-n", "nic1", "--nsg", "nsg-vm");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Updating nic1: Succeeded (");
+    json_t *nprops = json_object_get(r.json, "properties");
+    assert_string_equal(json_string_value(json_object_get(nprops, "provisioningState")),
+                        "Succeeded");
+    assert_non_null(strstr(
+        json_string_value(json_object_get(json_object_get(nprops, "networkSecurityGroup"), "id")),
+        "/networkSecurityGroups/nsg-vm"));
+    run_free(&r);
+    /* A rule on that NSG too (a rule PUT that reaches the agent). */
+    CLI(&r, &g.user, "network", "nsg", "rule", "create", "-g", "rg-vm", "--nsg-name", "nsg-vm",
+        "-n", "AllowHttps", "--priority", "100", "--destination-port-ranges", "443", "--query",
+        "properties.provisioningState", "-o", "tsv");
+    EXPECT_RC(&r, 0);
+    EXPECT_IN(&r, err, "Updating AllowHttps: Succeeded (");
+    EXPECT_OUT(&r, "Succeeded\n");
+    run_free(&r);
+
     /* An accelerated NIC can only be attached when a VM is created: adding
      * one to vm1 is refused, with the code shown, and nic2 stays free. */
     CLI(&r, &g.user, "vm", "nic", "add", "-g", "rg-vm", "--vm-name", "vm1", "--nics", "nic2");

@@ -859,6 +859,114 @@ static json_t *effective(const char *rg, const char *nic)
     return o;
 }
 
+/* The NIC stage of the policy an agent holds for one NIC (the sim backend's
+ * state): the names of its rules, comma-separated, "" when it has no NIC
+ * stage. Caller frees. */
+static char *agent_nic_stage(int agent, const char *nic_uuid)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/vftable.json", g.agents[agent].state_dir);
+    json_t *t = json_load_file(path, 0, NULL);
+    assert_non_null(t);
+    json_t *entry = NULL, *n;
+    size_t i;
+    json_array_foreach(json_object_get(t, "nics"), i, n)
+    {
+        const char *id = json_string_value(json_object_get(n, "nicId"));
+        if (id && strcasecmp(id, nic_uuid) == 0)
+            entry = n;
+    }
+    if (!entry) {
+        json_decref(t);
+        fail_msg("agent %s has no entry for NIC %s", host_names[agent], nic_uuid);
+        return NULL;
+    }
+    struct buf names = {0};
+    json_t *rule;
+    json_array_foreach(jget(entry, "attach.policy.rules"), i, rule)
+    {
+        if (strcmp(jstr(rule, "stage"), "nic") == 0)
+            buf_appendf(&names, "%s%s", names.len ? "," : "", jstr(rule, "name"));
+    }
+    json_decref(t);
+    char *out = util_xstrdup(names.data ? names.data : "");
+    buf_free(&names);
+    return out;
+}
+
+/* A NIC's own NSG changed while its VM runs: Updating with a policy.push,
+ * and its agent gets the new policy (the NIC stage goes, and comes back). */
+static void test_nic_nsg(void **state)
+{
+    (void)state;
+    char *nic_uuid = pg_text("SELECT id::text FROM network_interfaces WHERE name = 'nic-0' AND "
+                             "rg_key = 'rgp' AND vf_index IS NOT NULL");
+    assert_non_null(nic_uuid);
+    char *host = pg_text("SELECT vf_host FROM network_interfaces WHERE id = '%s'", nic_uuid);
+    int agent = strcmp(host, host_names[0]) == 0 ? 0 : 1;
+    free(host);
+    char *stage = agent_nic_stage(agent, nic_uuid);
+    assert_true(strstr(stage, "rdp") != NULL);
+    free(stage);
+    long long before =
+        pg_long("SELECT vf_policy_generation FROM network_interfaces WHERE id = '%s'", nic_uuid);
+
+    /* Without its NSG. */
+    char body[1200];
+    snprintf(body, sizeof body,
+             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
+             "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":{\"subnet\":{\"id\":"
+             "\"/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/virtualNetworks/vnet/subnets/s\"}}}]}}");
+    json_t *op = change("PUT", nic_url(SUB, "rgp", "nic-0"), body, 200);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    assert_true(pg_long("SELECT vf_policy_generation FROM network_interfaces WHERE id = '%s'",
+                        nic_uuid) > before);
+    expect_converged();
+    stage = agent_nic_stage(agent, nic_uuid);
+    assert_string_equal(stage, "");
+    free(stage);
+    /* Its GET is Succeeded again, and an identical PUT pushes nothing. */
+    json_t *nic = get_json(nic_url(SUB, "rgp", "nic-0"));
+    assert_string_equal(jstr(nic, "properties.provisioningState"), "Succeeded");
+    assert_null(jget(nic, "properties.networkSecurityGroup"));
+    json_decref(nic);
+    struct itest_resp r;
+    call("PUT", nic_url(SUB, "rgp", "nic-0"), body, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "properties.provisioningState", "Succeeded");
+    assert_null(itest_header(&r, "Azure-AsyncOperation"));
+    itest_resp_free(&r);
+
+    /* Back with its NSG: the NIC stage returns. */
+    put_nic(SUB, "rgp", "nic-tmp-unused", "westeurope", 0, 0); /* an unrelated NIC: no push */
+    snprintf(body, sizeof body,
+             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
+             "\"networkSecurityGroup\":{\"id\":\"/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/networkSecurityGroups/nic-nsg\"},\"ipConfigurations\":[{\"name\":\"ipconfig1\","
+             "\"properties\":{\"subnet\":{\"id\":\"/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/virtualNetworks/vnet/subnets/s\"}}}]}}");
+    op = change("PUT", nic_url(SUB, "rgp", "nic-0"), body, 200);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    expect_converged();
+    stage = agent_nic_stage(agent, nic_uuid);
+    assert_true(strstr(stage, "rdp") != NULL);
+    free(stage);
+    expect("DELETE", nic_url(SUB, "rgp", "nic-tmp-unused"), NULL, 200, NULL);
+
+    /* Its addresses still wait for a deallocation. */
+    snprintf(body, sizeof body,
+             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
+             "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":{"
+             "\"privateIPAllocationMethod\":\"Static\",\"privateIPAddress\":\"10.0.0.200\","
+             "\"subnet\":{\"id\":\"/subscriptions/" SUB "/resourceGroups/rgp" NETP
+             "/virtualNetworks/vnet/subnets/s\"}}}]}}");
+    expect("PUT", nic_url(SUB, "rgp", "nic-0"), body, 409, "VmMustBeDeallocated");
+    free(nic_uuid);
+}
+
 /* The effective groups (subnet's, then NIC's) and the agent's generation next
  * to the database's. */
 static void test_effective(void **state)
@@ -1490,11 +1598,12 @@ static void test_declare_dead(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_push),        cmocka_unit_test(test_effective),
-        cmocka_unit_test(test_race),        cmocka_unit_test(test_agent_down),
-        cmocka_unit_test(test_lost_state),  cmocka_unit_test(test_leak),
-        cmocka_unit_test(test_attach_race), cmocka_unit_test(test_servicing),
-        cmocka_unit_test(test_evacuate),    cmocka_unit_test(test_declare_dead),
+        cmocka_unit_test(test_push),         cmocka_unit_test(test_nic_nsg),
+        cmocka_unit_test(test_effective),    cmocka_unit_test(test_race),
+        cmocka_unit_test(test_agent_down),   cmocka_unit_test(test_lost_state),
+        cmocka_unit_test(test_leak),         cmocka_unit_test(test_attach_race),
+        cmocka_unit_test(test_servicing),    cmocka_unit_test(test_evacuate),
+        cmocka_unit_test(test_declare_dead),
     };
     return cmocka_run_group_tests_name("it_policy", tests, setup, teardown);
 }

@@ -920,19 +920,21 @@ static void test_lifecycle(void **state)
     json_decref(op);
     free(body);
     char *nic_uuid = pg_text("SELECT id::text FROM network_interfaces WHERE name = 'n1'");
-    /* While the VM runs, the NIC's policy and addresses are with its VF:
-     * changing them waits for a deallocation. */
+    /* While the VM runs, the NIC's addresses are with its VF: changing them
+     * waits for a deallocation. Its NSG may change (it_policy follows the
+     * new policy to the agent). */
     char nbody[1200];
     snprintf(nbody, sizeof nbody,
              "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
-             "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":{\"subnet\":{\"id\":"
-             "\"/subscriptions/%s/resourceGroups/rg3" NETP
+             "\"ipConfigurations\":[{\"name\":\"ipconfig1\",\"properties\":{"
+             "\"privateIPAllocationMethod\":\"Static\",\"privateIPAddress\":\"10.0.0.200\","
+             "\"subnet\":{\"id\":\"/subscriptions/%s/resourceGroups/rg3" NETP
              "/virtualNetworks/vnet/subnets/s\"}}}]}}",
              SUB);
     struct itest_resp nr;
     call("PUT", nic_url(SUB, "rg3", "n1"), nbody, &nr);
     ITEST_EXPECT_ERROR(&nr, 409, "VmMustBeDeallocated");
-    assert_string_equal(jstr(nr.json, "error.target"), "properties.networkSecurityGroup");
+    assert_string_equal(jstr(nr.json, "error.target"), "properties.ipConfigurations");
     itest_resp_free(&nr);
 
     op = vm_action("POST", SUB, "rg3", "vm", "deallocate");
@@ -961,6 +963,8 @@ static void test_lifecycle(void **state)
     call("PUT", nic_url(SUB, "rg3", "n1"), nbody, &nr);
     ITEST_EXPECT_STATUS(&nr, 200);
     assert_null(jget(nr.json, "properties.networkSecurityGroup"));
+    assert_string_equal(jstr(nr.json, "properties.ipConfigurations[0].properties.privateIPAddress"),
+                        "10.0.0.200");
     itest_resp_free(&nr);
 
     op = vm_action("POST", SUB, "rg3", "vm", "start");

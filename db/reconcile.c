@@ -104,7 +104,8 @@ enum db_status db_reconcile_host_nics(struct db_conn *c, const char *host,
 
 DB_STMT(db_reconcile_busy_q,
         "SELECT EXISTS (SELECT 1 FROM operations WHERE status = 'InProgress' AND"
-        " (($1::text <> '' AND target_id::text = $1) OR kind = 'vf.release'"
+        " (($1::text <> '' AND target_id::text = $1)"
+        " OR (kind = 'vf.release' AND lower(params->>'nicId') = lower($2))"
         " OR (target_id IS NOT NULL AND target_id IN (SELECT vm_id FROM network_interfaces"
         " WHERE id::text = $2))))::int");
 

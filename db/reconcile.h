@@ -31,7 +31,8 @@ enum db_status db_reconcile_host_nics(struct db_conn *c, const char *host,
                                       struct db_reconcile_nic **out, size_t *n);
 /* 1 when the agent's VF for nic_id may be in the middle of an operation: one
  * on its VM (vm_id as the agent has it, or as the database has it) is in
- * progress, or any VF release is. */
+ * progress, or a VF release of that NIC is (a host that never answers its
+ * vf.release operations holds back no repair elsewhere). */
 enum db_status db_reconcile_busy(struct db_conn *c, const char *vm_id, const char *nic_id,
                                  int *busy);
 /* The VF an agent gave again (re-attach after it lost its state). */

@@ -4,6 +4,7 @@
 #include "scheduler/sched.h"
 #include "service/agentclient.h"
 #include "service/reconcile.h"
+#include "service/retention.h"
 #include "service/metrics.h"
 #include "service/ops.h"
 #include "service/outbox.h"
@@ -40,6 +41,7 @@ void api_metrics_get(struct req *rq, struct reply *rp)
     agentc_metrics_render(&out);
     ops_metrics_render(&out);
     reconcile_metrics_render(&out);
+    retention_metrics_render(&out);
     api_host_metrics_render(&out);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", out.data);
 }

@@ -136,6 +136,10 @@ static const struct cfg_setting {
      "seconds between two reconciler passes (each healthy agent's VFs and policies against the "
      "database; one pass at a time across accelnetd processes); 0: only when an agent "
      "registers"},
+    {"ACCELNET_RETENTION_S", "retention-s", CFG_UINT, offsetof(struct config, retention_s),
+     "2592000", 60, 315360000,
+     "seconds finished operations and delivered (or given up) webhook events are kept; pruned "
+     "after that, except each existing VM's latest operation"},
 };
 #define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
 

@@ -52,6 +52,7 @@ struct config {
     /* Policy propagation (service/policywork.c). */
     unsigned policy_push_deadline_s; /* ACCELNET_POLICY_PUSH_DEADLINE_S */
     unsigned reconcile_interval_s;   /* ACCELNET_RECONCILE_INTERVAL_S */
+    unsigned retention_s;            /* ACCELNET_RETENTION_S */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };

@@ -21,6 +21,7 @@
 #include "service/metrics.h"
 #include "service/ops.h"
 #include "service/reconcile.h"
+#include "service/retention.h"
 #include "service/outbox.h"
 #include "service/routes.h"
 #include "service/vmwork.h"
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
     struct agentc *agents = NULL;
     struct ops *ops = NULL;
     struct reconcile *rec = NULL;
+    struct retention *ret = NULL;
 
     log_set_program("accelnetd");
     switch (config_parse(&cfg, argc, argv, main_getenv, err, sizeof(err))) {
@@ -146,6 +148,10 @@ int main(int argc, char **argv)
     rec = reconcile_start(pool, agents, &cfg);
     if (!rec)
         goto out;
+    /* Old operations and webhook events (service/retention.h). */
+    ret = retention_start(pool, &cfg);
+    if (!ret)
+        goto out;
     metrics = metrics_new(routes, routes_count);
     struct app app = {.cfg = &cfg, .db = pool, .metrics = metrics, .agents = agents};
     srv = http_start(&app, routes, routes_count, err, sizeof(err));
@@ -175,6 +181,8 @@ int main(int argc, char **argv)
      * for whichever accelnetd runs next. */
     reconcile_stop(rec);
     rec = NULL;
+    retention_stop(ret);
+    ret = NULL;
     ops_stop(ops);
     ops = NULL;
     if (left > 0) {
@@ -188,6 +196,7 @@ int main(int argc, char **argv)
 out:
     http_stop(srv);
     reconcile_stop(rec);
+    retention_stop(ret);
     ops_stop(ops);
     agentc_free(agents);
     /* After the requests (which may queue events), before the pool. */

@@ -10,7 +10,7 @@
  * database places there:
  *
  *   leak   a VF the agent has for a NIC the database does not place there
- *          (and no operation of its VM, nor a VF release, is in progress):
+ *          (and no operation of its VM, nor a release of its VF, is in progress):
  *          DELETE /v1/nics/{id};
  *   lost   a VF the database records that the agent lacks (an agent that
  *          lost its state): attached again (PUT /v1/nics/{id}) with the

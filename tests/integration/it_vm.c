@@ -50,6 +50,8 @@ static const char *daemon_env[] = {
     "ACCELNET_OPS_RETRY_AFTER=1",
     "ACCELNET_WORKERS=4",
     "ACCELNET_DB_POOL_SIZE=16",
+    /* The shortest: test_retention; every test polls its operations at once. */
+    "ACCELNET_RETENTION_S=60",
     NULL, /* ACCELNET_AGENT_CA_FILE, filled in setup */
     NULL,
 };
@@ -1457,6 +1459,99 @@ static void test_two_daemons(void **state)
     assert_int_equal(itest_daemon_stop(&d2, 20000), 0);
 }
 
+static double metric(const char *line_prefix)
+{
+    struct itest_resp r;
+    call("GET", "/metrics", NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    double v = 0;
+    const char *p = r.body ? strstr(r.body, line_prefix) : NULL;
+    if (p)
+        v = strtod(p + strlen(line_prefix), NULL);
+    itest_resp_free(&r);
+    return v;
+}
+
+/* ACCELNET_RETENTION_S (60 here): operations that ended longer ago are
+ * pruned, except a VM's latest; webhook events once delivered or given up. */
+static void test_retention(void **state)
+{
+    (void)state;
+    double before = metric("accelnet_retention_pruned_total{kind=\"operation\"} ");
+    /* A VM with several operations, all made an hour old. */
+    put_network(SUB, "rg-ret", "westeurope");
+    put_nic(SUB, "rg-ret", "n1", "westeurope", 1, 1);
+    const char *n1[] = {"n1", NULL};
+    char *body = vm_body(SUB, "rg-ret", n1);
+    json_t *op = create_vm(SUB, "rg-ret", "vm", body);
+    expect_op(op, "Succeeded", NULL);
+    json_decref(op);
+    free(body);
+    op = vm_action("POST", SUB, "rg-ret", "vm", "deallocate");
+    expect_op(op, "Succeeded", NULL);
+    char *vm_id = pg_text("SELECT id::text FROM virtual_machines WHERE name = 'vm' AND rg_key = "
+                          "'rg-ret'");
+    char *latest = pg_text("SELECT id::text FROM operations WHERE target_id = '%s' ORDER BY "
+                           "start_time DESC LIMIT 1",
+                           vm_id);
+    json_decref(op);
+    assert_true(pg_long("SELECT count(*) FROM operations WHERE target_id = '%s'", vm_id) >= 2);
+    pg_exec("UPDATE operations SET start_time = start_time - interval '1 hour', end_time = "
+            "end_time - interval '1 hour' WHERE target_id = '%s'",
+            vm_id);
+    /* An old operation of no VM, a recent one, and webhook events. */
+    pg_exec("INSERT INTO operations (id, subscription_id, location, kind, resource_id, status, "
+            "start_time, end_time) VALUES ('0e7e7e7e-0000-4000-8000-000000000001', '%s', "
+            "'westeurope', 'rg.delete', '/subscriptions/%s/resourcegroups/old', 'Succeeded', "
+            "now() - interval '2 hours', now() - interval '2 hours'), "
+            "('0e7e7e7e-0000-4000-8000-000000000002', '%s', 'westeurope', 'rg.delete', "
+            "'/subscriptions/%s/resourcegroups/new', 'Succeeded', now(), now())",
+            SUB, SUB, SUB, SUB);
+    pg_exec("INSERT INTO outbox (id, subscription_id, url, event_type, payload, expires_at, "
+            "delivered_at, expired_at) VALUES "
+            "('0e7e7e7e-0000-4000-8000-0000000000a1', '%s', 'https://127.0.0.1:1/', 'test', '{}', "
+            "now(), now() - interval '2 hours', NULL), "
+            "('0e7e7e7e-0000-4000-8000-0000000000a2', '%s', 'https://127.0.0.1:1/', 'test', '{}', "
+            "now(), NULL, now() - interval '2 hours'), "
+            "('0e7e7e7e-0000-4000-8000-0000000000a3', '%s', 'https://127.0.0.1:1/', 'test', '{}', "
+            "now() + interval '1 day', NULL, NULL)",
+            SUB, SUB, SUB);
+    /* Pruned within a period (6 s here). */
+    long long deadline = itest_now_ms() + 20000;
+    while (pg_long("SELECT count(*) FROM operations WHERE id = "
+                   "'0e7e7e7e-0000-4000-8000-000000000001'") != 0 ||
+           pg_long("SELECT count(*) FROM outbox WHERE id IN "
+                   "('0e7e7e7e-0000-4000-8000-0000000000a1', "
+                   "'0e7e7e7e-0000-4000-8000-0000000000a2')") != 0) {
+        if (itest_now_ms() > deadline)
+            fail_msg("old operations and webhook events were not pruned");
+        itest_sleep_ms(250);
+    }
+    /* The VM keeps its latest operation only; the recent one stays, and so
+     * does the event still to deliver. */
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE target_id = '%s'", vm_id), 1);
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE id = '%s'", latest), 1);
+    assert_int_equal(pg_long("SELECT count(*) FROM operations WHERE id = "
+                             "'0e7e7e7e-0000-4000-8000-000000000002'"),
+                     1);
+    assert_int_equal(pg_long("SELECT count(*) FROM outbox WHERE id = "
+                             "'0e7e7e7e-0000-4000-8000-0000000000a3'"),
+                     1);
+    assert_true(metric("accelnet_retention_pruned_total{kind=\"operation\"} ") >= before + 2);
+    assert_true(metric("accelnet_retention_pruned_total{kind=\"webhook\"} ") >= 2);
+    /* The pruned one's status URL is gone; the kept one still answers. */
+    char path[300];
+    snprintf(path, sizeof path,
+             "/subscriptions/" SUB "/providers/Microsoft.Compute/locations/westeurope/operations/"
+             "0e7e7e7e-0000-4000-8000-000000000001?" AV);
+    struct itest_resp r;
+    call("GET", path, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 404);
+    itest_resp_free(&r);
+    free(latest);
+    free(vm_id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1465,6 +1560,7 @@ int main(void)
         cmocka_unit_test(test_rg_cascade),     cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_agent_killed),   cmocka_unit_test(test_daemon_killed),
         cmocka_unit_test(test_daemon_sigterm), cmocka_unit_test(test_two_daemons),
+        cmocka_unit_test(test_retention),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

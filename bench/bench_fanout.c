@@ -102,6 +102,38 @@ static double iso_seconds(const char *s)
     return (double)timegm(&tm) + frac;
 }
 
+/* What accelnetd's log says of operation `id`'s pushes ("policy pushed"
+ * lines: loading the NICs' policies, the agents' calls, recording the
+ * acknowledgements), summed over its rounds, in buf. */
+static void push_phases(const char *id, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (id == NULL)
+        return;
+    char *log = itest_daemon_log(&fleet.d);
+    long long load = 0, push = 0, ack = 0, rounds = 0, nics = 0;
+    for (char *line = log, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strstr(line, "policy pushed") == NULL || strstr(line, id) == NULL)
+            continue;
+        json_t *j = json_loads(line, 0, NULL);
+        const char *op = json_string_value(json_object_get(j, "operationId"));
+        if (op && strcmp(op, id) == 0) {
+            rounds++;
+            nics += json_integer_value(json_object_get(j, "nics"));
+            load += json_integer_value(json_object_get(j, "loadMs"));
+            push += json_integer_value(json_object_get(j, "pushMs"));
+            ack += json_integer_value(json_object_get(j, "ackMs"));
+        }
+        json_decref(j);
+    }
+    free(log);
+    snprintf(buf, size, "%lld round(s), %lld pushes: load %lld ms, push %lld ms, ack %lld ms",
+             rounds, nics, load, push, ack);
+}
+
 static long long pg(const char *sql)
 {
     return itest_pg_long(fleet.conninfo, sql);
@@ -141,11 +173,12 @@ static double change(const char *nsg, const char *where, long long nics, const c
     double end = iso_seconds(json_string_value(json_object_get(op, "endTime")));
     if (status == NULL || strcmp(status, "Succeeded") != 0 || start < 0 || end < start) {
         char *t = json_dumps(op, 0);
-        snprintf(fleet.error, sizeof fleet.error, "the operation did not succeed: %s",
-                 t ? t : "?");
+        snprintf(fleet.error, sizeof fleet.error, "the operation did not succeed: %s", t ? t : "?");
         free(t);
         die(label);
     }
+    char phases[200];
+    push_phases(json_string_value(json_object_get(op, "name")), phases, sizeof phases);
     json_decref(op);
     long long count = 0;
     long long lowest = min_generation(where, &count);
@@ -159,8 +192,8 @@ static double change(const char *nsg, const char *where, long long nics, const c
     if (itfleet_check(&fleet, &seen) != 0)
         die(label);
     double ms = (end - start) * 1000.0;
-    printf("  %-34s %8.1f ms (the client saw it after %lld ms); %lld NICs checked on the agents\n",
-           label, ms, client_ms, seen);
+    printf("  %-28s %8.1f ms (the client saw it after %lld ms; %s); %lld NICs checked\n", label, ms,
+           client_ms, phases, seen);
     fflush(stdout);
     return ms;
 }
@@ -193,8 +226,8 @@ int main(void)
     t0 = itest_now_ms();
     if (itfleet_populate(&fleet) != 0 || itfleet_single(&fleet, ONE_NSG, ONE_NIC, ONE_VM) != 0)
         die("populating the fleet");
-    printf("fleet: %d VMs with %d accelerated NICs each, and one with 1, created in %lld ms\n",
-           VMS, NICS_PER_VM, itest_now_ms() - t0);
+    printf("fleet: %d VMs with %d accelerated NICs each, and one with 1, created in %lld ms\n", VMS,
+           NICS_PER_VM, itest_now_ms() - t0);
     if (itfleet_hosts_used(&fleet) != AGENTS) {
         snprintf(fleet.error, sizeof fleet.error, "VFs on %lld hosts, not %d",
                  itfleet_hosts_used(&fleet), AGENTS);

@@ -15,8 +15,7 @@ int benchout_reps(void)
     errno = 0;
     long n = strtol(s, &end, 10);
     if (errno != 0 || *end != '\0' || n < 1 || n > 50) {
-        fprintf(stderr, "bench: ACCELNET_BENCH_REPS=%s is not a number from 1 to 50; using 3\n",
-                s);
+        fprintf(stderr, "bench: ACCELNET_BENCH_REPS=%s is not a number from 1 to 50; using 3\n", s);
         return 3;
     }
     return (int)n;

@@ -77,6 +77,8 @@ printf '%s\n' "${MACHINE[@]}"
 banner "setup"
 testenv_setup bench "$BIN" || exit 1
 export ACCELNET_BENCH_RESULTS="$TMP/results.tsv"
+ACCELNET_BENCH_PGBENCH="$("$ROOT/tests/pg.sh" bindir)/pgbench" || exit 1
+export ACCELNET_BENCH_PGBENCH
 : >"$ACCELNET_BENCH_RESULTS"
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 

@@ -11,7 +11,7 @@
 
 #define AV      ITEST_AV
 #define NETP    "/providers/Microsoft.Network"
-#define RG_PATH "/subscriptions/" ITFLEET_SUB "/resourceGroups/" ITFLEET_RG
+#define RG_PATH ITFLEET_RG_PATH
 #define NSG_ID  RG_PATH NETP "/networkSecurityGroups/" ITFLEET_NSG
 #define SUBNET  RG_PATH NETP "/virtualNetworks/vnet/subnets/s"
 
@@ -254,17 +254,22 @@ static int job_call(struct itfleet *f, const char *method, const char *path, con
     return rc;
 }
 
-/* NIC `name` on the fleet's subnet, accelerated, in NSG nsg_id. */
-static int nic_put(struct itfleet *f, const char *name, const char *nsg_id, char *err,
-                   size_t size)
+void itfleet_nic_body(char *buf, size_t size, const char *nsg)
+{
+    snprintf(buf, size,
+             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
+             "\"networkSecurityGroup\":{\"id\":\"" RG_PATH NETP
+             "/networkSecurityGroups/%s\"},\"ipConfigurations\":[{\"name\":\"ipconfig1\","
+             "\"properties\":{\"subnet\":{\"id\":\"" SUBNET "\"}}}]}}",
+             nsg);
+}
+
+/* NIC `name` on the fleet's subnet, accelerated, in NSG nsg. */
+static int nic_put(struct itfleet *f, const char *name, const char *nsg, char *err, size_t size)
 {
     char path[300], body[700];
     snprintf(path, sizeof path, RG_PATH NETP "/networkInterfaces/%s?" AV, name);
-    snprintf(body, sizeof body,
-             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
-             "\"networkSecurityGroup\":{\"id\":\"%s\"},\"ipConfigurations\":[{\"name\":"
-             "\"ipconfig1\",\"properties\":{\"subnet\":{\"id\":\"" SUBNET "\"}}}]}}",
-             nsg_id);
+    itfleet_nic_body(body, sizeof body, nsg);
     return job_call(f, "PUT", path, body, 201, err, size);
 }
 
@@ -272,7 +277,7 @@ static int nic_job(struct itfleet *f, int i, char *err, size_t size)
 {
     char name[32];
     snprintf(name, sizeof name, "nic-%05d", i);
-    return nic_put(f, name, NSG_ID, err, size);
+    return nic_put(f, name, ITFLEET_NSG, err, size);
 }
 
 /* VM `name` (Standard_D15_v2) with the NICs named nics[0..n-1], the first
@@ -370,11 +375,10 @@ int itfleet_populate(struct itfleet *f)
 
 int itfleet_single(struct itfleet *f, const char *nsg, const char *nic, const char *vm)
 {
-    char nsg_id[300], err[1024];
-    snprintf(nsg_id, sizeof nsg_id, RG_PATH NETP "/networkSecurityGroups/%s", nsg);
+    char err[1024];
     if (nsg_put(f, nsg) != 0)
         return -1;
-    if (nic_put(f, nic, nsg_id, err, sizeof err) != 0 ||
+    if (nic_put(f, nic, nsg, err, sizeof err) != 0 ||
         vm_put(f, vm, (const char *const[]){nic}, 1, err, sizeof err) != 0)
         return fail(f, "%s", err);
     return vms_running(f, vm, 1);
@@ -399,8 +403,8 @@ int itfleet_nsg_rule_put(struct itfleet *f, const char *nsg, const char *name, i
 {
     char path[400], body[600];
     *op = NULL;
-    snprintf(path, sizeof path, RG_PATH NETP "/networkSecurityGroups/%s/securityRules/%s?" AV,
-             nsg, name);
+    snprintf(path, sizeof path, RG_PATH NETP "/networkSecurityGroups/%s/securityRules/%s?" AV, nsg,
+             name);
     snprintf(body, sizeof body,
              "{\"properties\":{\"priority\":%d,\"direction\":\"Inbound\",\"access\":\"Allow\","
              "\"protocol\":\"Tcp\",\"sourceAddressPrefix\":\"*\",\"sourcePortRange\":\"*\","

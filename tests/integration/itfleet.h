@@ -26,10 +26,11 @@
 
 #include "tests/integration/itest.h"
 
-#define ITFLEET_SUB   "f1ee0006-0000-4000-8000-0000000f1ee7"
-#define ITFLEET_RG    "fleet"
-#define ITFLEET_NSG   "fleet-nsg"
-#define ITFLEET_HOSTS 256 /* most agents one fleet has */
+#define ITFLEET_SUB     "f1ee0006-0000-4000-8000-0000000f1ee7"
+#define ITFLEET_RG      "fleet"
+#define ITFLEET_NSG     "fleet-nsg"
+#define ITFLEET_HOSTS   256 /* most agents one fleet has */
+#define ITFLEET_RG_PATH "/subscriptions/" ITFLEET_SUB "/resourceGroups/" ITFLEET_RG
 
 struct itfleet_opts {
     const char *db_name;    /* the test database (created afresh) */
@@ -53,6 +54,9 @@ struct itfleet {
 
 int itfleet_start(struct itfleet *f, const struct itfleet_opts *o);
 int itfleet_populate(struct itfleet *f);
+/* The body of a NIC PUT that itfleet_populate() sends: an accelerated NIC on
+ * the fleet's subnet, in NSG `nsg` (of the fleet's resource group). */
+void itfleet_nic_body(char *buf, size_t size, const char *nsg);
 /* An NSG `nsg` of its own (one rule) and a VM `vm` with one accelerated
  * NIC `nic` in it: a change to nsg reaches that one NIC. Returns once the VM
  * runs. */

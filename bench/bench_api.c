@@ -287,15 +287,14 @@ struct run {
     pthread_cond_t cond;
 };
 
-static void run_fail(struct run *r, int i, const struct client *cl, const char *why)
+/* Records the first failure; the other clients stop. */
+static void run_fail(struct run *r, int i, const char *why)
 {
     pthread_mutex_lock(&r->lock);
     if (!r->failed)
         snprintf(r->error, sizeof r->error, "%s, request %d: %s", r->k->what, i, why);
     r->failed = 1;
-    r->next = r->k->count; /* the others stop */
     pthread_mutex_unlock(&r->lock);
-    (void)cl;
 }
 
 /* One request i: 0 when it came back right. */
@@ -305,17 +304,17 @@ static int one(struct run *r, struct client *cl, int i)
     const char *body;
     r->k->request(i, path, sizeof path, &body);
     if (client_do(cl, r->k->method, path, body) != 0) {
-        run_fail(r, i, cl, cl->error);
+        run_fail(r, i, cl->error);
         return -1;
     }
     if (cl->status != r->k->want) {
         snprintf(why, sizeof why, "status %ld (want %ld): %.200s", cl->status, r->k->want,
                  cl->body ? cl->body : "");
-        run_fail(r, i, cl, why);
+        run_fail(r, i, why);
         return -1;
     }
     if (r->k->check(i, cl->body ? cl->body : "", cl->len, why, sizeof why) != 0) {
-        run_fail(r, i, cl, why);
+        run_fail(r, i, why);
         return -1;
     }
     return 0;
@@ -328,7 +327,7 @@ static void *client_main(void *arg)
     int ok = client_init(&cl) == 0;
     /* The connection first (TLS), outside the measured time. */
     if (ok && client_do(&cl, "GET", "/healthz", NULL) != 0) {
-        run_fail(r, -1, &cl, cl.error);
+        run_fail(r, -1, cl.error);
         ok = 0;
     }
     pthread_mutex_lock(&r->lock);

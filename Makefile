@@ -3,6 +3,7 @@
 #   make            build bin/accelnetd, bin/accelnet-agent, bin/accelnet
 #   make test       sanitizer build + every suite (unit, integration, lint)
 #   make run        private PostgreSQL + accelnetd on https://127.0.0.1:8443
+#   make bench      optimized build + benchmarks (ratios against baselines)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make format     clang-format every C file (make format-check only checks)
 #
@@ -70,10 +71,14 @@ IT_SRC    := $(wildcard tests/integration/it_*.c)
 IT_LIB    := $(filter-out $(IT_SRC),$(wildcard tests/integration/*.c))
 IT_BIN    := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(IT_SRC))
 
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_LIB := $(filter-out $(BENCH_SRC),$(wildcard bench/*.c))
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
 PROGRAMS := $(BINDIR)/accelnetd $(BINDIR)/accelnet-agent $(BINDIR)/accelnet
 
 .SECONDARY:
-.PHONY: all test test-build run install clean format format-check
+.PHONY: all test test-build bench bench-build bench-run run install clean format format-check
 all: $(PROGRAMS)
 
 $(DEPS_STAMP): scripts/deps.sh
@@ -133,7 +138,19 @@ $(BUILD)/tests/it_%: $(call obj,tests/integration/it_%.c) $(call obj,$(IT_LIB)) 
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
 
-test-build: $(PROGRAMS) $(UNIT_BIN) $(IT_BIN)
+# The bench programs are built like the integration tests (they use the same
+# helpers, to run a fleet of real processes) and run by bench/run.sh.
+$(BUILD)/bench/bench_%: $(call obj,bench/bench_%.c) $(call obj,$(BENCH_LIB)) $(call obj,$(IT_LIB))
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka $(LDLIBS)
+
+# make test builds the bench programs too (not runs them), so that they keep
+# compiling as the helpers change.
+test-build: $(PROGRAMS) $(UNIT_BIN) $(IT_BIN) $(BENCH_BIN)
+bench-build: $(PROGRAMS) $(BENCH_BIN)
+bench-run: bench-build
+	@ACCELNET_BENCH_BUILD='$(BUILD): $(CC) $(OPTFLAGS)' bench/run.sh $(BUILD) $(BINDIR)
 
 # --- the two commands ---------------------------------------------------------
 test: | $(DEPS_STAMP)
@@ -142,6 +159,12 @@ test: | $(DEPS_STAMP)
 
 run: all
 	@scripts/run.sh
+
+# Benchmarks: always the optimized build without sanitizers (build/rel and
+# bin/, what `make` builds), whatever SAN says. Prints ratios against
+# baselines measured in the same run; never fails for being slow.
+bench: | $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory SAN=0 bench-run
 
 # --- checks -------------------------------------------------------------------
 SRC_ALL = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')

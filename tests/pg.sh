@@ -8,6 +8,7 @@
 #                               already running is fine), log in DIR/log
 #   tests/pg.sh stop DIR        fast shutdown (not running is fine)
 #   tests/pg.sh status DIR      exit 0 when running, 3 when not
+#   tests/pg.sh bindir          print the directory of the PostgreSQL programs
 #
 # As root every PostgreSQL command runs as the `postgres` system user and DIR
 # is chowned to it (PostgreSQL refuses to run as root); otherwise as the caller.
@@ -16,7 +17,7 @@
 set -eu
 
 usage() {
-	echo "usage: $0 init DIR PORT | start DIR | stop DIR | status DIR" >&2
+	echo "usage: $0 init DIR PORT | start DIR | stop DIR | status DIR | bindir" >&2
 	exit 2
 }
 
@@ -45,6 +46,13 @@ as_pg() {
 		"$@"
 	fi
 }
+
+# `tests/pg.sh bindir`: where the PostgreSQL programs are (bench/run.sh runs
+# pgbench from there).
+if [ "${1:-}" = bindir ] && [ $# -eq 1 ]; then
+	find_bindir
+	exit 0
+fi
 
 [ $# -ge 2 ] || usage
 cmd=$1

@@ -16,8 +16,9 @@
 #
 # A throwaway PostgreSQL cluster (tests/pg.sh) and a self-signed TLS
 # certificate for localhost live in a temporary directory that is removed on
-# exit, failure or interruption. What the integration tests get is exported as
-# ACCELNET_TEST_* (see tests/integration/itest.h).
+# exit, failure or interruption (tests/env.sh, shared with bench/run.sh). What
+# the integration tests get is exported as ACCELNET_TEST_* (see
+# tests/integration/itest.h).
 #
 # Counting: cmocka's "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s),"
 # lines; a binary that exits non-zero (a crash, a sanitizer report, a failed
@@ -46,8 +47,9 @@ PASSED=0
 FAILED=0
 FAILED_NAMES=()
 SUMMARY=()
-TMP=""
 CHILD=""
+# shellcheck source=tests/env.sh
+. "$ROOT/tests/env.sh"
 
 cleanup() {
 	local rc=$?
@@ -56,10 +58,7 @@ cleanup() {
 		kill -TERM "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
 	fi
-	if [ -n "$TMP" ]; then
-		"$ROOT/tests/pg.sh" stop "$TMP/pg" >/dev/null 2>&1
-		rm -rf "$TMP"
-	fi
+	testenv_teardown
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -201,45 +200,9 @@ run_suite() {
 }
 
 # --- environment --------------------------------------------------------------
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/accelnet-test.XXXXXX") || exit 1
-# PostgreSQL runs as user postgres when we are root: it must reach $TMP/pg.
-chmod 711 "$TMP"
-mkdir -p "$TMP/logs" "$TMP/tmp" "$TMP/tls"
-
-# The socket name only (listen_addresses=''), but keep it unlikely to clash.
-PGPORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 banner "setup"
-"$ROOT/tests/pg.sh" init "$TMP/pg" "$PGPORT" || {
-	echo "run.sh: tests/pg.sh init failed" >&2
-	exit 1
-}
-"$ROOT/tests/pg.sh" start "$TMP/pg" || {
-	echo "run.sh: tests/pg.sh start failed" >&2
-	exit 1
-}
-echo "PostgreSQL: socket $TMP/pg/sock port $PGPORT"
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-	-keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" >"$TMP/logs/openssl.log" 2>&1 || {
-	cat "$TMP/logs/openssl.log" >&2
-	echo "run.sh: could not make the test certificate" >&2
-	exit 1
-}
-chmod 600 "$TMP/tls/key.pem"
-echo "TLS: self-signed certificate for localhost / 127.0.0.1 in $TMP/tls"
-
-export ACCELNET_TEST_BIN="$BUILD/bin"
-export ACCELNET_TEST_PGHOST="$TMP/pg/sock"
-export ACCELNET_TEST_PGPORT="$PGPORT"
-export ACCELNET_TEST_PGUSER=postgres
-export ACCELNET_TEST_PGDATA="$TMP/pg"
-export ACCELNET_TEST_PGCTL="$ROOT/tests/pg.sh"
-export ACCELNET_TEST_TLS_CERT="$TMP/tls/cert.pem"
-export ACCELNET_TEST_TLS_KEY="$TMP/tls/key.pem"
-export ACCELNET_TEST_TMP="$TMP/tmp"
+testenv_setup test "$BUILD/bin" || exit 1
 export ACCELNET_TEST_CONTRACT_LOG="$TMP/contract.jsonl"
-unset CMOCKA_MESSAGE_OUTPUT CMOCKA_XML_FILE
 
 export UBSAN_OPTIONS=print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1

@@ -510,7 +510,7 @@ int itest_daemon_spawn(struct itest_daemon *d, const char *conninfo,
     memset(d, 0, sizeof *d);
     snprintf(d->program, sizeof d->program, "accelnetd");
     d->plain_http = opts->plain_http;
-    d->port = itest_free_port();
+    d->port = opts->port ? opts->port : itest_free_port();
     if (d->port == 0) {
         fprintf(stderr, "itest: no free port on 127.0.0.1\n");
         return -1;

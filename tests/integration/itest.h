@@ -77,6 +77,7 @@ struct itest_daemon_opts {
     /* Extra command-line arguments, NULL-terminated. */
     const char *const *argv;
     int ready_timeout_ms; /* itest_daemon_start(); 0 = 20000 */
+    unsigned port;        /* 0 = a free port; else this one (a restart in place) */
 };
 
 struct itest_daemon {

@@ -11,7 +11,7 @@
 
 #define AV      ITEST_AV
 #define NETP    "/providers/Microsoft.Network"
-#define RG_PATH "/subscriptions/" ITFLEET_SUB "/resourceGroups/" ITFLEET_RG
+#define RG_PATH ITFLEET_RG_PATH
 #define NSG_ID  RG_PATH NETP "/networkSecurityGroups/" ITFLEET_NSG
 #define SUBNET  RG_PATH NETP "/virtualNetworks/vnet/subnets/s"
 
@@ -84,6 +84,18 @@ static int agents_start(struct itfleet *f)
     return 0;
 }
 
+/* NSG `name` in the fleet's resource group, with one rule (ssh). */
+static int nsg_put(struct itfleet *f, const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof path, RG_PATH NETP "/networkSecurityGroups/%s?" AV, name);
+    return put(f, path,
+               "{\"location\":\"westeurope\",\"properties\":{\"securityRules\":[{\"name\":"
+               "\"ssh\",\"properties\":{\"priority\":100,\"direction\":\"Inbound\",\"access\":"
+               "\"Allow\",\"protocol\":\"Tcp\",\"sourceAddressPrefix\":\"*\",\"sourcePortRange\":"
+               "\"*\",\"destinationAddressPrefix\":\"*\",\"destinationPortRange\":\"22\"}}]}}");
+}
+
 static int network_put(struct itfleet *f)
 {
     char body[1024];
@@ -99,11 +111,7 @@ static int network_put(struct itfleet *f)
         return fail(f, "cannot enroll the subscription");
     if (put(f, RG_PATH "?" AV, "{\"location\":\"westeurope\"}") != 0)
         return -1;
-    if (put(f, NSG_ID "?" AV,
-            "{\"location\":\"westeurope\",\"properties\":{\"securityRules\":[{\"name\":\"ssh\","
-            "\"properties\":{\"priority\":100,\"direction\":\"Inbound\",\"access\":\"Allow\","
-            "\"protocol\":\"Tcp\",\"sourceAddressPrefix\":\"*\",\"sourcePortRange\":\"*\","
-            "\"destinationAddressPrefix\":\"*\",\"destinationPortRange\":\"22\"}}]}}") != 0)
+    if (nsg_put(f, ITFLEET_NSG) != 0)
         return -1;
     /* A /20: 4,091 addresses for NICs. */
     snprintf(body, sizeof body,
@@ -111,6 +119,38 @@ static int network_put(struct itfleet *f)
              "[\"10.0.0.0/16\"]},\"subnets\":[{\"name\":\"s\",\"properties\":{\"addressPrefix\":"
              "\"10.0.0.0/20\"}}]}}");
     return put(f, RG_PATH NETP "/virtualNetworks/vnet?" AV, body);
+}
+
+/* accelnetd on the fleet's database: the fleet's environment, then `more`
+ * (may be NULL; a later entry replaces an earlier one), on `port` (0: a free
+ * one). */
+static int daemon_start(struct itfleet *f, const char *const *more, unsigned port)
+{
+    static char ca_env[600];
+    snprintf(ca_env, sizeof ca_env, "ACCELNET_AGENT_CA_FILE=%s",
+             itest_env("ACCELNET_TEST_TLS_CERT"));
+    const char *env[96];
+    size_t n = 0;
+    env[n++] = ca_env;
+    env[n++] = "ACCELNET_LOG_LEVEL=info";
+    for (const char *const *p = f->o.env; p && *p && n < 63; p++)
+        env[n++] = *p;
+    for (const char *const *p = more; p && *p && n < 95; p++)
+        env[n++] = *p;
+    env[n] = NULL;
+    struct itest_daemon_opts dopts = {.env = env, .port = port};
+    if (itest_daemon_start(&f->d, f->conninfo, &dopts) != 0)
+        return fail(f, "accelnetd did not start");
+    return 0;
+}
+
+int itfleet_restart(struct itfleet *f, const char *const *env)
+{
+    unsigned port = f->d.port;
+    int rc = itest_daemon_stop(&f->d, 30000);
+    if (rc != 0)
+        return fail(f, "accelnetd stopped with status %d", rc);
+    return daemon_start(f, env, port);
 }
 
 int itfleet_start(struct itfleet *f, const struct itfleet_opts *o)
@@ -122,19 +162,8 @@ int itfleet_start(struct itfleet *f, const struct itfleet_opts *o)
     if (o->agents < 1 || o->agents > ITFLEET_HOSTS || o->nics_per_vm < 1 || o->nics_per_vm > 8)
         return fail(f, "itfleet_start: %d agents, %d NICs per VM", o->agents, o->nics_per_vm);
     f->conninfo = itest_db_create(o->db_name);
-    static char ca_env[600];
-    snprintf(ca_env, sizeof ca_env, "ACCELNET_AGENT_CA_FILE=%s",
-             itest_env("ACCELNET_TEST_TLS_CERT"));
-    const char *env[64];
-    size_t n = 0;
-    env[n++] = ca_env;
-    env[n++] = "ACCELNET_LOG_LEVEL=info";
-    for (const char *const *p = o->env; p && *p && n < 63; p++)
-        env[n++] = *p;
-    env[n] = NULL;
-    struct itest_daemon_opts dopts = {.env = env};
-    if (itest_daemon_start(&f->d, f->conninfo, &dopts) != 0)
-        return fail(f, "accelnetd did not start");
+    if (daemon_start(f, NULL, 0) != 0)
+        return -1;
     static const long created[] = {201, 0};
     struct itest_resp r;
     if (call(f, "POST", "/admin/tokens?" AV, "{\"role\":\"agent\",\"description\":\"fleet\"}",
@@ -225,27 +254,44 @@ static int job_call(struct itfleet *f, const char *method, const char *path, con
     return rc;
 }
 
-static int nic_job(struct itfleet *f, int i, char *err, size_t size)
+void itfleet_nic_body(char *buf, size_t size, const char *nsg)
+{
+    snprintf(buf, size,
+             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
+             "\"networkSecurityGroup\":{\"id\":\"" RG_PATH NETP
+             "/networkSecurityGroups/%s\"},\"ipConfigurations\":[{\"name\":\"ipconfig1\","
+             "\"properties\":{\"subnet\":{\"id\":\"" SUBNET "\"}}}]}}",
+             nsg);
+}
+
+/* NIC `name` on the fleet's subnet, accelerated, in NSG nsg. */
+static int nic_put(struct itfleet *f, const char *name, const char *nsg, char *err, size_t size)
 {
     char path[300], body[700];
-    snprintf(path, sizeof path, RG_PATH NETP "/networkInterfaces/nic-%05d?" AV, i);
-    snprintf(body, sizeof body,
-             "{\"location\":\"westeurope\",\"properties\":{\"enableAcceleratedNetworking\":true,"
-             "\"networkSecurityGroup\":{\"id\":\"" NSG_ID "\"},\"ipConfigurations\":[{\"name\":"
-             "\"ipconfig1\",\"properties\":{\"subnet\":{\"id\":\"" SUBNET "\"}}}]}}");
-    (void)f;
+    snprintf(path, sizeof path, RG_PATH NETP "/networkInterfaces/%s?" AV, name);
+    itfleet_nic_body(body, sizeof body, nsg);
     return job_call(f, "PUT", path, body, 201, err, size);
 }
 
-static int vm_job(struct itfleet *f, int i, char *err, size_t size)
+static int nic_job(struct itfleet *f, int i, char *err, size_t size)
+{
+    char name[32];
+    snprintf(name, sizeof name, "nic-%05d", i);
+    return nic_put(f, name, ITFLEET_NSG, err, size);
+}
+
+/* VM `name` (Standard_D15_v2) with the NICs named nics[0..n-1], the first
+ * primary. */
+static int vm_put(struct itfleet *f, const char *name, const char *const *nics, int n, char *err,
+                  size_t size)
 {
     char path[300], refs[3000] = "";
     size_t used = 0;
-    for (int k = 0; k < f->o.nics_per_vm; k++)
+    for (int k = 0; k < n && used < sizeof refs; k++)
         used += (size_t)snprintf(refs + used, sizeof refs - used,
                                  "%s{\"id\":\"" RG_PATH NETP
-                                 "/networkInterfaces/nic-%05d\",\"properties\":{\"primary\":%s}}",
-                                 k ? "," : "", i * f->o.nics_per_vm + k, k ? "false" : "true");
+                                 "/networkInterfaces/%s\",\"properties\":{\"primary\":%s}}",
+                                 k ? "," : "", nics[k], k ? "false" : "true");
     char *body = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&body, &len);
@@ -255,16 +301,28 @@ static int vm_job(struct itfleet *f, int i, char *err, size_t size)
             "{\"location\":\"westeurope\",\"properties\":{\"hardwareProfile\":{\"vmSize\":"
             "\"Standard_D15_v2\"},\"storageProfile\":{\"imageReference\":{\"publisher\":"
             "\"MicrosoftWindowsServer\",\"offer\":\"WindowsServer\",\"sku\":\"2012-R2-Datacenter\","
-            "\"version\":\"latest\"}},\"osProfile\":{\"computerName\":\"vm%d\",\"adminUsername\":"
+            "\"version\":\"latest\"}},\"osProfile\":{\"computerName\":\"%s\",\"adminUsername\":"
             "\"azureuser\",\"adminPassword\":\"S3cret-Passw0rd!\"},\"networkProfile\":{"
             "\"networkInterfaces\":[%s]}}}",
-            i, refs);
+            name, refs);
     fclose(m);
-    snprintf(path, sizeof path, RG_PATH "/providers/Microsoft.Compute/virtualMachines/vm-%04d?" AV,
-             i);
+    snprintf(path, sizeof path, RG_PATH "/providers/Microsoft.Compute/virtualMachines/%s?" AV,
+             name);
     int rc = job_call(f, "PUT", path, body, 201, err, size);
     free(body);
     return rc;
+}
+
+static int vm_job(struct itfleet *f, int i, char *err, size_t size)
+{
+    char names[8][32], vm[32];
+    const char *nics[8];
+    for (int k = 0; k < f->o.nics_per_vm; k++) {
+        snprintf(names[k], sizeof names[k], "nic-%05d", i * f->o.nics_per_vm + k);
+        nics[k] = names[k];
+    }
+    snprintf(vm, sizeof vm, "vm-%04d", i);
+    return vm_put(f, vm, nics, f->o.nics_per_vm, err, size);
 }
 
 /* Until no operation is in progress. */
@@ -283,26 +341,47 @@ static int wait_idle(struct itfleet *f, long timeout_ms)
     return 0;
 }
 
+/* Waits until no operation is in progress; 0 when `want` VMs then run
+ * (name: only the VM of that name; NULL: all). */
+static int vms_running(struct itfleet *f, const char *name, int want)
+{
+    if (wait_idle(f, 300000) != 0)
+        return -1;
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM virtual_machines WHERE provisioning_state = 'Succeeded' AND "
+             "power_state = 'running'%s%s%s",
+             name ? " AND name = '" : "", name ? name : "", name ? "'" : "");
+    long long ok = itest_pg_long(f->conninfo, sql);
+    if (ok != want) {
+        char *why = itest_pg_value(f->conninfo, "SELECT string_agg(DISTINCT coalesce(error_code, "
+                                                "status), ', ') FROM operations WHERE kind = "
+                                                "'vm.create' AND status <> 'Succeeded'");
+        fail(f, "%lld of %d VMs are running (operations: %s)", ok, want, why ? why : "-");
+        free(why);
+        return -1;
+    }
+    return 0;
+}
+
 int itfleet_populate(struct itfleet *f)
 {
     if (pool_run(f, f->o.vms * f->o.nics_per_vm, nic_job) != 0)
         return -1;
     if (pool_run(f, f->o.vms, vm_job) != 0)
         return -1;
-    if (wait_idle(f, 300000) != 0)
+    return vms_running(f, NULL, f->o.vms);
+}
+
+int itfleet_single(struct itfleet *f, const char *nsg, const char *nic, const char *vm)
+{
+    char err[1024];
+    if (nsg_put(f, nsg) != 0)
         return -1;
-    long long ok = itest_pg_long(f->conninfo, "SELECT count(*) FROM virtual_machines WHERE "
-                                              "provisioning_state = 'Succeeded' AND power_state = "
-                                              "'running'");
-    if (ok != f->o.vms) {
-        char *why = itest_pg_value(f->conninfo, "SELECT string_agg(DISTINCT coalesce(error_code, "
-                                                "status), ', ') FROM operations WHERE kind = "
-                                                "'vm.create' AND status <> 'Succeeded'");
-        fail(f, "%lld of %d VMs are running (operations: %s)", ok, f->o.vms, why ? why : "-");
-        free(why);
-        return -1;
-    }
-    return 0;
+    if (nic_put(f, nic, nsg, err, sizeof err) != 0 ||
+        vm_put(f, vm, (const char *const[]){nic}, 1, err, sizeof err) != 0)
+        return fail(f, "%s", err);
+    return vms_running(f, vm, 1);
 }
 
 /* --- changes and convergence ---------------------------------------------------- */
@@ -316,9 +395,16 @@ static const char *url_path(const char *url)
 int itfleet_rule_put(struct itfleet *f, const char *name, int priority, const char *port,
                      long timeout_ms, json_t **op)
 {
+    return itfleet_nsg_rule_put(f, ITFLEET_NSG, name, priority, port, timeout_ms, op);
+}
+
+int itfleet_nsg_rule_put(struct itfleet *f, const char *nsg, const char *name, int priority,
+                         const char *port, long timeout_ms, json_t **op)
+{
     char path[400], body[600];
     *op = NULL;
-    snprintf(path, sizeof path, NSG_ID "/securityRules/%s?" AV, name);
+    snprintf(path, sizeof path, RG_PATH NETP "/networkSecurityGroups/%s/securityRules/%s?" AV, nsg,
+             name);
     snprintf(body, sizeof body,
              "{\"properties\":{\"priority\":%d,\"direction\":\"Inbound\",\"access\":\"Allow\","
              "\"protocol\":\"Tcp\",\"sourceAddressPrefix\":\"*\",\"sourcePortRange\":\"*\","

@@ -10,6 +10,8 @@
  *                       VM's creation has ended;
  *   itfleet_rule_put()  one rule PUT on fleet-nsg (a change that reaches every
  *                       NIC); returns its operation's final status;
+ *   itfleet_single()    one more NSG with one NIC on one VM (a 1-NIC change);
+ *   itfleet_restart()   accelnetd again, on the same port, with more settings;
  *   itfleet_check()     every agent's inventory against the database: each
  *                       NIC with a VF is on the agent the database says, with
  *                       the generation the database wants, and acknowledged;
@@ -24,10 +26,11 @@
 
 #include "tests/integration/itest.h"
 
-#define ITFLEET_SUB   "f1ee0006-0000-4000-8000-0000000f1ee7"
-#define ITFLEET_RG    "fleet"
-#define ITFLEET_NSG   "fleet-nsg"
-#define ITFLEET_HOSTS 256 /* most agents one fleet has */
+#define ITFLEET_SUB     "f1ee0006-0000-4000-8000-0000000f1ee7"
+#define ITFLEET_RG      "fleet"
+#define ITFLEET_NSG     "fleet-nsg"
+#define ITFLEET_HOSTS   256 /* most agents one fleet has */
+#define ITFLEET_RG_PATH "/subscriptions/" ITFLEET_SUB "/resourceGroups/" ITFLEET_RG
 
 struct itfleet_opts {
     const char *db_name;    /* the test database (created afresh) */
@@ -51,18 +54,33 @@ struct itfleet {
 
 int itfleet_start(struct itfleet *f, const struct itfleet_opts *o);
 int itfleet_populate(struct itfleet *f);
+/* The body of a NIC PUT that itfleet_populate() sends: an accelerated NIC on
+ * the fleet's subnet, in NSG `nsg` (of the fleet's resource group). */
+void itfleet_nic_body(char *buf, size_t size, const char *nsg);
+/* An NSG `nsg` of its own (one rule) and a VM `vm` with one accelerated
+ * NIC `nic` in it: a change to nsg reaches that one NIC. Returns once the VM
+ * runs. */
+int itfleet_single(struct itfleet *f, const char *nsg, const char *nic, const char *vm);
 /* PUTs rule `name` (Inbound Allow Tcp to `port`, at `priority`) on
  * fleet-nsg. The answer must be 200/201 with provisioningState Updating and
  * an Azure-AsyncOperation; *op gets the operation's final status object
  * (caller decrefs) once it is no longer InProgress (timeout_ms). */
 int itfleet_rule_put(struct itfleet *f, const char *name, int priority, const char *port,
                      long timeout_ms, json_t **op);
+/* The same on NSG `nsg` of the fleet's resource group. */
+int itfleet_nsg_rule_put(struct itfleet *f, const char *nsg, const char *name, int priority,
+                         const char *port, long timeout_ms, json_t **op);
 /* 0 when every agent has every NIC the database puts there, and nothing
  * else, at the generation the database wants and has acknowledged; *nics
  * (may be NULL) gets the number of NICs checked. */
 int itfleet_check(struct itfleet *f, long long *nics);
 /* Number of hosts that hold at least one VF. */
 long long itfleet_hosts_used(struct itfleet *f);
+/* Stops accelnetd and starts it again on the same port (the agents keep
+ * their controller URL) and database, with the fleet's environment and then
+ * `env` (NULL-terminated, may be NULL; a later entry replaces an earlier
+ * one): a configuration change. */
+int itfleet_restart(struct itfleet *f, const char *const *env);
 void itfleet_stop(struct itfleet *f);
 
 #endif

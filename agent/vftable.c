@@ -268,7 +268,8 @@ fail:
 int vft_save(const struct vft *t, const char *dir, char *err, size_t errlen)
 {
     json_t *doc = vft_to_json(t);
-    char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+    /* Compact: it is written on every change (a policy push to one NIC too). */
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text) {
         snprintf(err, errlen, "cannot render the VF table (out of memory)");

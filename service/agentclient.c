@@ -1,6 +1,7 @@
 #include "service/agentclient.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 #define AGENTC_RETRY_MAX_MS 30000u
 /* How long agentc_run() waits in one poll at most while a retry is due. */
 #define AGENTC_POLL_MS 1000
+/* Idle connections to agents a thread keeps (curl closes the oldest beyond). */
+#define AGENTC_KEEP_CONNECTIONS 1024
 
 struct agentc {
     struct agentc_opts o;
@@ -207,9 +210,40 @@ static json_t *agentc_rules(const json_t *rules)
     return rules ? json_deep_copy(rules) : json_array();
 }
 
+/* The rules of one fan-out as JSON text, by json_t: a change to one NSG
+ * sends the same rules to every NIC it reaches, serialised once. */
+struct agentc_rules_cache {
+    const json_t **rules;
+    char **text;
+    size_t n;
+};
+
+static const char *agentc_rules_text(struct agentc_rules_cache *rc, const json_t *rules)
+{
+    for (size_t i = 0; i < rc->n; i++)
+        if (rc->rules[i] == rules)
+            return rc->text[i];
+    char *t = rules ? json_dumps(rules, JSON_COMPACT) : util_xstrdup("[]");
+    if (!t)
+        return NULL;
+    rc->rules = util_xrealloc(rc->rules, (rc->n + 1) * sizeof(*rc->rules));
+    rc->text = util_xrealloc(rc->text, (rc->n + 1) * sizeof(*rc->text));
+    rc->rules[rc->n] = rules;
+    rc->text[rc->n] = t;
+    return rc->text[rc->n++];
+}
+
+static void agentc_rules_cache_free(struct agentc_rules_cache *rc)
+{
+    for (size_t i = 0; i < rc->n; i++)
+        free(rc->text[i]);
+    free(rc->text);
+    free(rc->rules);
+}
+
 /* Builds method, URL and body; -1 with call->err set when the call cannot be
  * made at all. */
-static int agentc_prepare(struct agentc_xfer *x)
+static int agentc_prepare(struct agentc_xfer *x, struct agentc_rules_cache *rc)
 {
     struct agentc_call *call = x->call;
     const struct agentc_target *t = &call->target;
@@ -255,9 +289,16 @@ static int agentc_prepare(struct agentc_xfer *x)
     case AGENTC_SET_POLICY:
         x->method = "PUT";
         x->url = util_asprintf("%.*s/v1/nics/%s/policy", (int)blen, t->url, call->nic_id);
-        body = json_pack("{s:I, s:o}", "generation", (json_int_t)call->policy_generation, "rules",
-                         agentc_rules(call->rules));
-        break;
+        {
+            const char *rules = agentc_rules_text(rc, call->rules);
+            if (!rules) {
+                agentc_fail(call, AGENTC_E_URL, 0, NULL, "the rules cannot be serialised");
+                return -1;
+            }
+            x->body = util_asprintf("{\"generation\":%lld,\"rules\":%s}",
+                                    (long long)call->policy_generation, rules);
+            break;
+        }
     case AGENTC_ATTACH: {
         const struct agentc_attach *a = call->attach;
         if (!a) {
@@ -590,12 +631,52 @@ static void agentc_host_slots(struct agentc_xfer *xs, size_t n)
     free(order);
 }
 
+/* One multi handle per thread, kept between fan-outs: its connection cache
+ * keeps the TLS connections to agents (and its CA store) from one change to
+ * the next, instead of a handshake per agent per change. Freed when the
+ * thread ends (the workers, the reconciler and the HTTP threads all end
+ * before agentc_free()). */
+static pthread_key_t agentc_multi_key;
+static pthread_once_t agentc_multi_once = PTHREAD_ONCE_INIT;
+static int agentc_multi_key_ok;
+
+static void agentc_multi_free(void *m)
+{
+    curl_multi_cleanup(m);
+}
+
+static void agentc_multi_key_init(void)
+{
+    agentc_multi_key_ok = pthread_key_create(&agentc_multi_key, agentc_multi_free) == 0;
+}
+
+static CURLM *agentc_thread_multi(void)
+{
+    pthread_once(&agentc_multi_once, agentc_multi_key_init);
+    if (!agentc_multi_key_ok)
+        return NULL;
+    CURLM *m = pthread_getspecific(agentc_multi_key);
+    if (m)
+        return m;
+    m = curl_multi_init();
+    if (!m)
+        return NULL;
+    /* Room for every agent's connections (a few per host) between changes. */
+    if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)AGENTC_KEEP_CONNECTIONS) != CURLM_OK ||
+        pthread_setspecific(agentc_multi_key, m) != 0) {
+        curl_multi_cleanup(m);
+        return NULL;
+    }
+    return m;
+}
+
 size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
 {
     struct agentc_xfer *xs = util_xcalloc(n ? n : 1, sizeof(*xs));
     unsigned *to_host = util_xcalloc(n ? n : 1, sizeof(*to_host)); /* running, per host slot */
     size_t failed = 0, running = 0, left = 0;
-    CURLM *m = curl_multi_init();
+    struct agentc_rules_cache cache = {0};
+    CURLM *m = agentc_thread_multi();
 
     for (size_t i = 0; i < n; i++) {
         struct agentc_call *call = &calls[i];
@@ -611,7 +692,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
         if (!m) {
             agentc_fail(call, AGENTC_E_URL, 0, NULL, "libcurl: no multi handle");
             x->state = XS_DONE;
-        } else if (agentc_prepare(x) != 0) {
+        } else if (agentc_prepare(x, &cache) != 0) {
             x->state = XS_DONE;
         } else {
             x->state = XS_WAITING;
@@ -640,7 +721,14 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
                 left--;
                 continue;
             }
-            curl_multi_add_handle(m, x->easy);
+            CURLMcode mc = curl_multi_add_handle(m, x->easy);
+            if (mc != CURLM_OK) {
+                agentc_fail(x->call, AGENTC_E_UNREACHABLE, 0, NULL, "libcurl: %s",
+                            curl_multi_strerror(mc));
+                x->state = XS_DONE;
+                left--;
+                continue;
+            }
             x->state = XS_RUNNING;
             running++;
             to_host[x->host_slot]++;
@@ -690,8 +778,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
         buf_free(&x->resp);
         failed += calls[i].err.kind != AGENTC_OK;
     }
-    if (m)
-        curl_multi_cleanup(m);
+    agentc_rules_cache_free(&cache);
     free(to_host);
     free(xs);
     return failed;

@@ -1116,17 +1116,10 @@ static void test_agent_down(void **state)
 }
 
 /* A metric's value in /metrics (0 when absent). */
+/* A value from the daemon's /metrics (0 when the line is not there). */
 static double metric(const char *line_prefix)
 {
-    struct itest_resp r;
-    call("GET", "/metrics", NULL, &r);
-    ITEST_EXPECT_STATUS(&r, 200);
-    double v = 0;
-    const char *p = r.body ? strstr(r.body, line_prefix) : NULL;
-    if (p)
-        v = strtod(p + strlen(line_prefix), NULL);
-    itest_resp_free(&r);
-    return v;
+    return itest_metric(&g.d, line_prefix);
 }
 
 /* An agent restarted with an empty state directory: the reconciler attaches

@@ -1459,17 +1459,10 @@ static void test_two_daemons(void **state)
     assert_int_equal(itest_daemon_stop(&d2, 20000), 0);
 }
 
+/* A value from the daemon's /metrics (0 when the line is not there). */
 static double metric(const char *line_prefix)
 {
-    struct itest_resp r;
-    call("GET", "/metrics", NULL, &r);
-    ITEST_EXPECT_STATUS(&r, 200);
-    double v = 0;
-    const char *p = r.body ? strstr(r.body, line_prefix) : NULL;
-    if (p)
-        v = strtod(p + strlen(line_prefix), NULL);
-    itest_resp_free(&r);
-    return v;
+    return itest_metric(&g.d, line_prefix);
 }
 
 /* ACCELNET_RETENTION_S (60 here): operations that ended longer ago are

@@ -1418,3 +1418,16 @@ void itest_run_steps(const struct itest_daemon *d, const struct itest_step *step
         itest_resp_free(&r);
     }
 }
+
+double itest_metric(const struct itest_daemon *d, const char *line_prefix)
+{
+    struct itest_resp r;
+    itest_request(d, "GET", "/metrics", NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    double v = 0;
+    const char *p = r.body ? strstr(r.body, line_prefix) : NULL;
+    if (p)
+        v = strtod(p + strlen(line_prefix), NULL);
+    itest_resp_free(&r);
+    return v;
+}

@@ -219,6 +219,10 @@ const char *itest_raw_header(const char *raw, const char *name, char *buf, size_
  * Returns 0, or -1 after printing the first line that is not. */
 int itest_log_all_json(const struct itest_daemon *d);
 
+/* The value of the first line of d's GET /metrics that starts with
+ * line_prefix (e.g. "accelnet_reconcile_passes_total "); 0 when there is
+ * none; fails the current test when /metrics does not answer 200. */
+double itest_metric(const struct itest_daemon *d, const char *line_prefix);
 /* A response header's value, name matched case-insensitively (borrowed), or
  * NULL. With several of the same name: the last. */
 const char *itest_header(const struct itest_resp *r, const char *name);

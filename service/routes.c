@@ -124,6 +124,7 @@ const struct route routes[] = {
     {"GET",    NIC,                                      api_nic_get,                     AUTH_SUBSCRIPTION, 0},
     {"PATCH",  NIC,                                      api_nic_patch,                   AUTH_SUBSCRIPTION, 0},
     {"DELETE", NIC,                                      api_nic_delete,                  AUTH_SUBSCRIPTION, 0},
+    {"GET",    NIC "/effectiveNetworkSecurityGroups",    api_nic_effective_nsgs,          AUTH_SUBSCRIPTION, 0},
     {"POST",   NIC "/effectiveNetworkSecurityGroups",    api_nic_effective_nsgs,          AUTH_SUBSCRIPTION, 0},
 
     /* Microsoft.Compute: virtual machines and the status of long-running operations */

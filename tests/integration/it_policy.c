@@ -992,6 +992,14 @@ static void test_effective(void **state)
     assert_int_equal(pg_long("SELECT vf_policy_generation FROM network_interfaces WHERE name = "
                              "'nic-0'"),
                      want);
+    /* GET answers the same as ARM's POST action. */
+    json_t *got = get_json("/subscriptions/" SUB "/resourceGroups/rgp" NETP
+                           "/networkInterfaces/nic-0/effectiveNetworkSecurityGroups?" AV);
+    if (!json_equal(got, e)) {
+        char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(e, JSON_COMPACT);
+        fail_msg("GET answered %.800s\nPOST answered %.800s", a, b);
+    }
+    json_decref(got);
     json_decref(e);
     /* A NIC without a VM: the groups, no virtual function. */
     put_nic(SUB, "rgp", "nic-spare", "westeurope", 1, 0);

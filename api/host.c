@@ -56,26 +56,12 @@
 
 /* --- validation ---------------------------------------------------------------------- */
 
-/* A DNS label: 1-63 of [a-z0-9-] (any case), not starting or ending with '-'. */
-static const char *host_name_problem(const char *name)
-{
-    size_t n = strlen(name);
-    if (n < 1 || n > DB_HOST_NAME_MAX)
-        return "must be 1 to 63 characters long";
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)name[i]) && name[i] != '-')
-            return "may only contain letters, digits and '-'";
-    if (name[0] == '-' || name[n - 1] == '-')
-        return "must not start or end with '-'";
-    return NULL;
-}
-
 /* The {hostName} parameter, checked and lower-cased into out; -1 with a 400
  * in rp. */
 static int host_name_param(struct req *rq, struct reply *rp, char out[DB_HOST_NAME_MAX + 1])
 {
     const char *name = req_param(rq, "hostName");
-    const char *why = name ? host_name_problem(name) : "is missing";
+    const char *why = name ? util_dns_label_problem(name) : "is missing";
     if (why) {
         reply_error(rp, ERR_INVALID_RESOURCE_NAME, "hostName",
                     "The host name '%s' is not valid: it %s.", name ? name : "", why);
@@ -715,7 +701,7 @@ void api_host_list(struct req *rq, struct reply *rp)
     size_t n = 0;
     if (arm_page_parse(rq, rp, &pg) != 0)
         return;
-    if (pg.after && host_name_problem(pg.after)) {
+    if (pg.after && util_dns_label_problem(pg.after)) {
         reply_error(rp, ERR_INVALID_QUERY_PARAMETER, "$skipToken",
                     "The $skipToken is not one this list issued; use the nextLink of the "
                     "previous page as it is.");

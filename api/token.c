@@ -15,18 +15,22 @@
 #include "db/subscription.h"
 #include "db/token.h"
 #include "service/auth.h"
+#include "service/config.h"
 
 struct token_create_req {
     const char *role;
     const char *description;
+    const char *host_name;
 };
 
 static const char *const token_roles[] = {"admin", "agent", NULL};
 
-/* POST /admin/tokens {"role": "admin"|"agent", "description"?} */
+/* POST /admin/tokens {"role": "admin"|"agent", "description"?, "hostName"?}
+ * (hostName: agent tokens only; checked in token_host_name_problems) */
 static const struct jspec token_create_spec[] = {
     JSPEC_STRING("role", struct token_create_req, role, JSPEC_REQUIRED, .one_of = token_roles),
     JSPEC_STRING("description", struct token_create_req, description, 0, .max_len = 256),
+    JSPEC_STRING("hostName", struct token_create_req, host_name, 0),
     JSPEC_END,
 };
 
@@ -40,15 +44,17 @@ static json_t *token_json(const struct db_token *t)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "role", t->role, "description",
                           t->description ? t->description : "", "createdAt", t->created_at);
-    if (*t->subscription_id)
+    if (*t->subscription_id) {
         json_object_set_new(o, "subscriptionId", json_string(t->subscription_id));
-    else
+    } else {
         json_object_set_new(o, "bootstrap", json_boolean(t->bootstrap));
+        json_object_set_new(o, "hostName", *t->host_name ? json_string(t->host_name) : json_null());
+    }
     return o;
 }
 
 struct token_issue_tx {
-    const char *id, *role, *sub, *hash, *description, *actor;
+    const char *id, *role, *sub, *hash, *description, *host_name, *actor;
     struct db_token out;
 };
 
@@ -63,18 +69,21 @@ static enum db_status token_issue_run(struct db_conn *c, void *arg)
             return st;
     }
     enum db_status st =
-        db_token_insert(c, t->id, t->role, t->sub, t->hash, t->description, &t->out);
+        db_token_insert(c, t->id, t->role, t->sub, t->hash, t->description, t->host_name, &t->out);
     if (st != DB_OK)
         return st;
     json_t *d = json_pack("{s:s, s:s}", "tokenId", t->id, "role", t->role);
+    if (t->host_name)
+        json_object_set_new(d, "hostName", json_string(t->host_name));
     st = db_audit_insert(c, t->actor, t->sub, "token.issue", d);
     json_decref(d);
     return st;
 }
 
-/* Issues a token of role (for subscription sub when not NULL). */
+/* Issues a token of role (for subscription sub when not NULL; bound to host
+ * host_name when not NULL). */
 static void token_issue(struct req *rq, struct reply *rp, const char *role, const char *sub,
-                        const char *description)
+                        const char *description, const char *host_name)
 {
     char id[37], hash[65], token[AUTH_TOKEN_MAX];
     struct token_issue_tx t = {.id = id,
@@ -82,6 +91,7 @@ static void token_issue(struct req *rq, struct reply *rp, const char *role, cons
                                .sub = sub,
                                .hash = hash,
                                .description = description,
+                               .host_name = host_name,
                                .actor = rq->who.token_id};
     util_uuid4(id);
     auth_token_generate(token);
@@ -112,7 +122,7 @@ static int token_parse(struct req *rq, struct reply *rp, const struct jspec *spe
             return 0;
         reply_error(rp, ERR_INVALID_REQUEST_CONTENT, NULL,
                     "The request needs a JSON body: {\"role\": \"admin\" | \"agent\", "
-                    "\"description\": \"...\"}.");
+                    "\"description\": \"...\", \"hostName\": \"...\" (agent tokens)}.");
         return -1;
     }
     if (jspec_parse(rq->body, spec, in, "", JSPEC_STRICT, &e)) {
@@ -122,14 +132,68 @@ static int token_parse(struct req *rq, struct reply *rp, const struct jspec *spe
     return 0;
 }
 
+/* What is wrong with hostName (or its absence) for the role asked for; each
+ * problem a detail of e. Returns the number of problems added. */
+static int token_host_name_problems(const struct token_create_req *in, int require_host,
+                                    struct err *e)
+{
+    int agent = strcasecmp(in->role, "agent") == 0;
+    if (in->host_name && !agent) {
+        err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, "hostName",
+                       "'hostName' binds an agent token to one host; a token of role '%s' "
+                       "cannot have one. Leave 'hostName' out, or ask for role 'agent'.",
+                       in->role);
+        return 1;
+    }
+    if (in->host_name) {
+        const char *why = util_dns_label_problem(in->host_name);
+        if (!why)
+            return 0;
+        err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, "hostName",
+                       "'hostName' is not a valid host name: it %s (a host name is 1 to 63 "
+                       "letters, digits and '-', starting and ending with a letter or digit).",
+                       why);
+        return 1;
+    }
+    if (agent && require_host) {
+        err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, "hostName",
+                       "'hostName' is required for agent tokens: this service requires each "
+                       "agent token to be bound to the one host it registers "
+                       "(ACCELNET_AGENT_TOKENS_REQUIRE_HOST).");
+        return 1;
+    }
+    return 0;
+}
+
 void api_token_create(struct req *rq, struct reply *rp)
 {
     struct token_create_req in = {0};
-    if (token_parse(rq, rp, token_create_spec, &in, 0) != 0)
+    struct err e = {0};
+    char host[UTIL_DNS_LABEL_MAX + 1];
+    if (!rq->body) {
+        token_parse(rq, rp, token_create_spec, &in, 0); /* the 400 that shows a body */
         return;
-    /* Stored in the canonical case whatever the client sent. */
-    token_issue(rq, rp, strcasecmp(in.role, "admin") == 0 ? "admin" : "agent", NULL,
-                in.description);
+    }
+    /* Every problem at once: the members' own, then hostName against the role
+     * (when the role is one of those allowed). */
+    int problems = jspec_parse(rq->body, token_create_spec, &in, "", JSPEC_STRICT, &e);
+    if (in.role && (strcasecmp(in.role, "admin") == 0 || strcasecmp(in.role, "agent") == 0))
+        problems += token_host_name_problems(&in, rq->app->cfg->agent_tokens_require_host, &e);
+    if (problems) {
+        err_set(&e, ERR_INVALID_REQUEST_CONTENT, NULL,
+                "The request body is not valid (%d problem%s); see details.", problems,
+                problems == 1 ? "" : "s");
+        reply_error_steal(rp, &e);
+        return;
+    }
+    /* Stored in the canonical case whatever the client sent: the role, and
+     * the host name in lower case as hosts are. */
+    if (in.host_name) {
+        snprintf(host, sizeof(host), "%s", in.host_name);
+        util_str_lower(host);
+    }
+    token_issue(rq, rp, strcasecmp(in.role, "admin") == 0 ? "admin" : "agent", NULL, in.description,
+                in.host_name ? host : NULL);
 }
 
 void api_token_subscription_create(struct req *rq, struct reply *rp)
@@ -139,7 +203,7 @@ void api_token_subscription_create(struct req *rq, struct reply *rp)
     if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0 ||
         token_parse(rq, rp, token_user_create_spec, &in, 1) != 0)
         return;
-    token_issue(rq, rp, "user", sub, in.description);
+    token_issue(rq, rp, "user", sub, in.description, NULL);
 }
 
 static void token_reply_list(struct req *rq, struct reply *rp, const char *sub)

@@ -27,6 +27,8 @@ int cli_token_create(struct cli_ctx *c)
     json_t *body = json_pack("{s:s}", "role", cli_arg(p, "role"));
     if (cli_arg(p, "description"))
         json_object_set_new(body, "description", json_string(cli_arg(p, "description")));
+    if (cli_arg(p, "host-name"))
+        json_object_set_new(body, "hostName", json_string(cli_arg(p, "host-name")));
     int rc = token_issue(c, "/admin/tokens", body);
     json_decref(body);
     return rc;

@@ -257,12 +257,13 @@ static const struct cli_group groups[] = {
             "The hosts VMs run on: list, show, drain, disable, enable, service, evacuate and "
             "delete them.",
         .help = "Hosts are not created here: each host's agent (accelnet-agent, with an agent\n"
-                "token from `accelnet admin token create --role agent`) registers it and sends\n"
-                "heartbeats. A host whose last heartbeat is too old is Unhealthy. The scheduler\n"
-                "places new VMs only on Enabled, Healthy hosts with enough free vCPUs, memory\n"
-                "and virtual functions (VFs); Draining and Disabled hosts get no new VMs, and the\n"
-                "VMs already on them stay where they are. A host that is not coming back is\n"
-                "evacuated (its VMs placed elsewhere), then deleted (declared dead).",
+                "token from `accelnet admin token create --role agent --host-name NAME`)\n"
+                "registers it and sends heartbeats. A host whose last heartbeat is too old is\n"
+                "Unhealthy. The scheduler places new VMs only on Enabled, Healthy hosts with\n"
+                "enough free vCPUs, memory and virtual functions (VFs); Draining and Disabled\n"
+                "hosts get no new VMs, and the VMs already on them stay where they are. A host\n"
+                "that is not coming back is evacuated (its VMs placed elsewhere), then deleted\n"
+                "(declared dead).",
         .examples =
             (const struct cli_example[]){
                 {"Every host, with its state, health and the VFs and vCPUs in use.",
@@ -276,13 +277,15 @@ static const struct cli_group groups[] = {
         .path = "admin token",
         .summary = "Create, list, show and revoke admin and agent tokens.",
         .help = "Admin tokens may do anything; agent tokens are for accelnet-agent on each host.\n"
+                "Bind each agent token to its host (--host-name): it may then register and\n"
+                "heartbeat that host only, and a leaked one cannot bring in new hosts.\n"
                 "A token's secret is shown once, when it is created; only its hash is stored.\n"
                 "The tokens of a subscription's users are under `accelnet admin subscription\n"
                 "token`.",
         .examples =
             (const struct cli_example[]){
-                {"Create a token for the agent on a host.",
-                 "accelnet admin token create --role agent --description \"host weu-042\""},
+                {"Create a token for the agent of one host (it may act for that host only).",
+                 "accelnet admin token create --role agent --host-name weu-042"},
                 {"Revoke it.", "accelnet admin token revoke --id " EX_TOKEN_ID},
                 {0},
             },
@@ -838,13 +841,18 @@ static const struct cli_command commands[] = {
                 {.name = "description",
                  .metavar = "TEXT",
                  .help = "Free text, up to 256 characters, e.g. the host or person it is for."},
+                {.name = "host-name",
+                 .metavar = "NAME",
+                 .help = "Agent tokens only: bind the token to this host, so that it may register "
+                         "and heartbeat NAME and no other host (recommended: a leaked token then "
+                         "cannot bring in new hosts)."},
                 {0},
             },
         .examples =
             (const struct cli_example[]){
-                {"Create a token for a host agent and keep only the secret.",
-                 "accelnet admin token create --role agent --description \"host weu-042\" "
-                 "--query token -o tsv"},
+                {"Create a token for the agent of host weu-042 and keep only the secret.",
+                 "accelnet admin token create --role agent --host-name weu-042 --query token "
+                 "-o tsv"},
                 {"Create a second admin token.",
                  "accelnet admin token create --role admin --description \"on-call\""},
                 {0},

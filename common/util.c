@@ -175,6 +175,23 @@ char *util_str_lower(char *s)
     return s;
 }
 
+const char *util_dns_label_problem(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 1 || n > UTIL_DNS_LABEL_MAX)
+        return "must be 1 to 63 characters long";
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        /* Not isalnum(): ASCII whatever the locale. */
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-'))
+            return "may only contain letters, digits and '-'";
+    }
+    if (name[0] == '-' || name[n - 1] == '-')
+        return "must not start or end with '-'";
+    return NULL;
+}
+
 int util_parse_long(const char *s, long min, long max, long *out)
 {
     char *end;

@@ -40,6 +40,13 @@ int util_is_guid(const char *s);
 /* Lower-cases ASCII letters in place; returns s. */
 char *util_str_lower(char *s);
 
+/* Host names are DNS labels: 1-63 of [A-Za-z0-9-], not starting or ending
+ * with '-' (stored in lower case; see db/migrations/006_hosts.sql). NULL when
+ * name is one, else why not, as a static phrase that follows "it"
+ * ("must be 1 to 63 characters long"). */
+#define UTIL_DNS_LABEL_MAX 63
+const char *util_dns_label_problem(const char *name);
+
 /* Parses a whole decimal number in [min, max]; 0 on success, -1 otherwise. */
 int util_parse_long(const char *s, long min, long max, long *out);
 

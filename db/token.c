@@ -9,7 +9,7 @@
 #define TOKEN_COLUMNS                                                                          \
     "id::text, role, coalesce(subscription_id::text, ''), hash, "                              \
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), bootstrap, " \
-    "description"
+    "description, coalesce(host_name, '')"
 
 void db_token_free(struct db_token *t)
 {
@@ -27,6 +27,7 @@ static void db_token_row(PGresult *r, int row, struct db_token *t)
     snprintf(t->created_at, sizeof(t->created_at), "%s", PQgetvalue(r, row, 4));
     t->bootstrap = PQgetvalue(r, row, 5)[0] == 't';
     t->description = util_xstrdup(PQgetvalue(r, row, 6));
+    snprintf(t->host_name, sizeof(t->host_name), "%s", PQgetvalue(r, row, 7));
 }
 
 /* Runs a statement expected to return at most one token row. */
@@ -63,15 +64,17 @@ enum db_status db_token_get(struct db_conn *c, const char *id, struct db_token *
     return db_token_one(c, &db_token_get_q, 1, params, out);
 }
 
-DB_STMT(db_token_insert_q, "INSERT INTO tokens (id, role, subscription_id, hash, description)"
-                           " VALUES ($1::uuid, $2, $3::uuid, $4, $5) RETURNING " TOKEN_COLUMNS);
+DB_STMT(db_token_insert_q,
+        "INSERT INTO tokens (id, role, subscription_id, hash, description, host_name)"
+        " VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6) RETURNING " TOKEN_COLUMNS);
 
 enum db_status db_token_insert(struct db_conn *c, const char *id, const char *role,
                                const char *subscription_id, const char *hash,
-                               const char *description, struct db_token *out)
+                               const char *description, const char *host_name, struct db_token *out)
 {
-    const char *params[] = {id, role, subscription_id, hash, description ? description : ""};
-    return db_token_one(c, &db_token_insert_q, 5, params, out);
+    const char *params[] = {id,       role, subscription_id, hash, description ? description : "",
+                            host_name};
+    return db_token_one(c, &db_token_insert_q, 6, params, out);
 }
 
 static enum db_status db_token_many(struct db_conn *c, struct db_stmt *stmt, int nparams,

@@ -11,17 +11,21 @@ struct db_token {
     char hash[65];
     char created_at[40];
     int bootstrap;
-    char *description; /* owned */
+    char *description;  /* owned */
+    char host_name[64]; /* "" unless an agent token bound to one host (lower case) */
 };
 void db_token_free(struct db_token *t);
 
 /* DB_NOT_FOUND when no live token has this hash. */
 enum db_status db_token_find_by_hash(struct db_conn *c, const char *hash, struct db_token *out);
 enum db_status db_token_get(struct db_conn *c, const char *id, struct db_token *out);
-/* Fills out (id, created_at) from the new row. */
+/* Fills out (id, created_at) from the new row. host_name: NULL for a token
+ * not bound to a host (the only choice unless role is agent), else a lower-case
+ * host name. */
 enum db_status db_token_insert(struct db_conn *c, const char *id, const char *role,
                                const char *subscription_id, const char *hash,
-                               const char *description, struct db_token *out);
+                               const char *description, const char *host_name,
+                               struct db_token *out);
 /* Live admin and agent tokens, oldest first. *items
  * is an array of *n tokens; free each, then the array. */
 enum db_status db_token_list_admin(struct db_conn *c, struct db_token **items, size_t *n);

@@ -127,8 +127,9 @@ fi
 
 # --- host agents ------------------------------------------------------------------
 # Three simulated hosts (two in westeurope, one in westcentralus), each with a
-# ConnectX-3 PF of 16 VFs. Each has its own agent token (made once, kept in its
-# folder) and state folder, and serves HTTPS with the same localhost
+# ConnectX-3 PF of 16 VFs. Each has its own agent token, bound to its host
+# (--host-name: it may register and heartbeat that host only; made once, kept
+# in its folder), and state folder, and serves HTTPS with the same localhost
 # certificate.
 admin_token=${ACCELNET_ADMIN_TOKEN:-}
 [ -n "$admin_token" ] || admin_token=$(cat "$tokfile" 2>/dev/null || true)
@@ -138,8 +139,8 @@ start_agent() { # name location port
 	chmod 700 "$adir"
 	if [ ! -s "$adir/token" ]; then
 		ACCELNET_URL="$url" ACCELNET_TOKEN="$admin_token" ACCELNET_CA_FILE="$run/tls/cert.pem" \
-			"$top/bin/accelnet" admin token create --role agent --description "make run: $1" \
-			--query token -o tsv >"$adir/token.tmp" 2>>"$run/agents.log" &&
+			"$top/bin/accelnet" admin token create --role agent --host-name "$1" \
+			--description "make run: $1" --query token -o tsv >"$adir/token.tmp" 2>>"$run/agents.log" &&
 			mv "$adir/token.tmp" "$adir/token" && chmod 600 "$adir/token" ||
 			{ echo "run: could not make an agent token for $1 (see $run/agents.log)" >&2; return 1; }
 	fi

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "db/subscription.h"
 #include "db/token.h"
+#include "service/config.h"
 
 void auth_token_generate(char out[AUTH_TOKEN_MAX])
 {
@@ -70,6 +71,39 @@ static int auth_role_allowed(const struct req *rq)
         const char *sub = req_param(rq, "subscriptionId");
         return rq->who.role == ROLE_USER && sub && strcasecmp(sub, rq->who.subscription_id) == 0;
     }
+    }
+    return 0;
+}
+
+/* On agent routes that name a host ({hostName}): an agent token bound to a
+ * host (tokens.host_name) acts for that host only, and with
+ * ACCELNET_AGENT_TOKENS_REQUIRE_HOST an unbound agent token for none. Runs
+ * before the handler, so a refused request writes nothing. Admin tokens are
+ * not concerned. 0 when allowed; -1 with a 403 in rp. */
+static int auth_host_allowed(const struct req *rq, struct reply *rp)
+{
+    const char *host = req_param(rq, "hostName");
+    if (rq->who.role != ROLE_AGENT || rq->match.route->auth != AUTH_AGENT || !host)
+        return 0;
+    if (*rq->who.host_name) {
+        /* Host names match case-insensitively (they are stored in lower case). */
+        if (strcasecmp(host, rq->who.host_name) == 0)
+            return 0;
+        reply_error(rp, ERR_AUTHORIZATION_FAILED, "hostName",
+                    "The agent token '%s' is bound to the host '%s' and may not act for the "
+                    "host '%s'. Give the agent of '%s' a token of its own: POST /admin/tokens "
+                    "{\"role\": \"agent\", \"hostName\": \"%s\"}.",
+                    rq->who.token_id, rq->who.host_name, host, host, host);
+        return -1;
+    }
+    if (rq->app->cfg->agent_tokens_require_host) {
+        reply_error(rp, ERR_AUTHORIZATION_FAILED, "hostName",
+                    "The agent token '%s' is not bound to a host, and this service requires "
+                    "agent tokens to be (ACCELNET_AGENT_TOKENS_REQUIRE_HOST), so it may not act "
+                    "for the host '%s'. Give the agent of '%s' a token bound to it: POST "
+                    "/admin/tokens {\"role\": \"agent\", \"hostName\": \"%s\"}.",
+                    rq->who.token_id, host, host, host);
+        return -1;
     }
     return 0;
 }
@@ -148,6 +182,7 @@ int auth_check(struct req *rq, struct reply *rp)
                                                   : ROLE_USER;
     snprintf(rq->who.token_id, sizeof(rq->who.token_id), "%s", t.id);
     snprintf(rq->who.subscription_id, sizeof(rq->who.subscription_id), "%s", t.subscription_id);
+    snprintf(rq->who.host_name, sizeof(rq->who.host_name), "%s", t.host_name);
     if (!auth_role_allowed(rq)) {
         /* The same answer whether or not the target exists: nothing leaks. */
         reply_error(rp, ERR_AUTHORIZATION_FAILED, NULL,
@@ -156,6 +191,8 @@ int auth_check(struct req *rq, struct reply *rp)
                     rq->who.token_id, rq->method);
         goto out;
     }
+    if (auth_host_allowed(rq, rp) != 0)
+        goto out;
     if (rq->match.route->auth == AUTH_SUBSCRIPTION && auth_subscription_gate(rq, rp, c) != 0)
         goto out;
     rc = 0;

@@ -83,6 +83,11 @@ static const struct cfg_setting {
      offsetof(struct config, host_heartbeat_timeout_s), "30", 2, 86400,
      "seconds without a heartbeat after which a host is Unhealthy and gets no new VMs (more "
      "than the interval)"},
+    {"ACCELNET_AGENT_TOKENS_REQUIRE_HOST", "agent-tokens-require-host", CFG_BOOL,
+     offsetof(struct config, agent_tokens_require_host), "0", 0, 1,
+     "agent tokens must be bound to one host (POST /admin/tokens {\"role\": \"agent\", "
+     "\"hostName\": ...}): agent tokens without a host are not issued, and those issued before "
+     "get 403 on every host's registration and heartbeats"},
     {"ACCELNET_SCHEDULER_WEIGHER", "scheduler-weigher", CFG_STRING,
      offsetof(struct config, scheduler_weigher), "spread", 0, 0,
      "how VMs are placed: spread (the host with the most free VFs, then vCPUs) or pack (the "

@@ -36,6 +36,7 @@ struct config {
     /* Hosts, the scheduler and the calls to host agents. */
     unsigned host_heartbeat_interval_s; /* ACCELNET_HOST_HEARTBEAT_INTERVAL */
     unsigned host_heartbeat_timeout_s;  /* ACCELNET_HOST_HEARTBEAT_TIMEOUT */
+    int agent_tokens_require_host;      /* ACCELNET_AGENT_TOKENS_REQUIRE_HOST */
     char *scheduler_weigher;            /* ACCELNET_SCHEDULER_WEIGHER: "spread" | "pack" */
     unsigned scheduler_choices;         /* ACCELNET_SCHEDULER_CHOICES */
     unsigned agent_timeout_ms;          /* ACCELNET_AGENT_TIMEOUT_MS */

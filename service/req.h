@@ -33,6 +33,7 @@ struct principal {
     enum role role;
     char token_id[37];
     char subscription_id[37]; /* ROLE_USER only */
+    char host_name[64];       /* ROLE_AGENT: the host the token is bound to, "" if none */
 };
 
 struct req {

@@ -63,7 +63,8 @@ static struct {
     struct itest_daemon agent;  /* a real host agent, registered with agent_token */
     struct itest_daemon agent2; /* a second one, for the VMs */
     char ca_env[700];
-    char agent_token[96];
+    char agent_token[96];  /* bound to cli-host-1 */
+    char agent2_token[96]; /* bound to cli-host-2 */
     struct who admin, user, user2;
     char sub[37];        /* the subscription created in the walkthrough */
     char user_token[96]; /* its user's token */
@@ -391,18 +392,35 @@ static void cli_until(const struct who *w, const char *const *args, const char *
     run_free(&r);
 }
 
-/* The operator makes an agent token; a real host agent registers with it;
- * the operator sees the host and drains, disables and enables it, and
- * deletes (declares dead) another one. */
+/* An agent token bound to host (--host-name) into out; checks that the
+ * token shows the host it is bound to. */
+static void agent_token_create(const char *host, char out[96])
+{
+    struct run r;
+    CLI(&r, &g.admin, "admin", "token", "create", "--role", "agent", "--host-name", host,
+        "--description", "it_cli host");
+    EXPECT_RC(&r, 0);
+    const char *tok = json_string_value(json_object_get(r.json, "token"));
+    const char *bound = json_string_value(json_object_get(r.json, "hostName"));
+    if (tok == NULL || strncmp(tok, "acn_", 4) != 0 || bound == NULL || strcmp(bound, host) != 0)
+        fail_msg("expected an agent token bound to %s, got %s", host, r.out);
+    snprintf(out, 96, "%s", tok);
+    run_free(&r);
+}
+
+/* The operator makes an agent token bound to its host; a real host agent
+ * registers with it; the operator sees the host and drains, disables and
+ * enables it, and deletes (declares dead) another one. */
 static void test_operator_and_hosts(void **state)
 {
     (void)state;
     struct run r;
-    CLI(&r, &g.admin, "admin", "token", "create", "--role", "agent", "--description", "it_cli host",
-        "--query", "token", "-o", "tsv");
-    EXPECT_RC(&r, 0);
-    assert_true(strncmp(r.out, "acn_", 4) == 0);
-    snprintf(g.agent_token, sizeof g.agent_token, "%.*s", (int)strcspn(r.out, "\n"), r.out);
+    agent_token_create("cli-host-1", g.agent_token);
+    /* A host name is for agent tokens only (exit 4, the server's 400). */
+    CLI(&r, &g.admin, "admin", "token", "create", "--role", "admin", "--host-name", "cli-host-1");
+    EXPECT_RC(&r, 4);
+    expect_api_error(&r, "InvalidRequestContent");
+    EXPECT_IN(&r, err, "hostName");
     run_free(&r);
 
     /* No host yet. */
@@ -1200,8 +1218,9 @@ static void test_vm(void **state)
     (void)state;
     struct run r;
     const char *argv[] = {"--vcpus", "64", NULL};
+    agent_token_create("cli-host-2", g.agent2_token);
     struct itest_agent_opts o = {.controller = g.d.url,
-                                 .token = g.agent_token,
+                                 .token = g.agent2_token,
                                  .host_name = "cli-host-2",
                                  .location = "westeurope",
                                  .argv = argv};

@@ -422,6 +422,248 @@ static void test_ownership(void **state)
     assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = 'user-host'"), 0);
 }
 
+/* --- agent tokens bound to one host -------------------------------------------------- */
+
+/* POST /admin/tokens with body, expecting 201; the token and its id copied out. */
+static void issue_token(const char *body, char token[128], char id[64])
+{
+    struct itest_resp r;
+    call("POST", "/admin/tokens?" AV, NULL, body, &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    const char *t = jstr(r.json, "token"), *i = jstr(r.json, "id");
+    if (t == NULL || i == NULL)
+        fail_msg("no token or id in %s", itest_resp_str(&r));
+    snprintf(token, 128, "%s", t);
+    snprintf(id, 64, "%s", i);
+    itest_resp_free(&r);
+}
+
+/* A 403 AuthorizationFailed on hostName whose message holds each of the
+ * NULL-terminated strings; frees r. */
+static void expect_bound_refusal(struct itest_resp *r, ...)
+{
+    ITEST_EXPECT_ERROR(r, 403, "AuthorizationFailed");
+    const char *target = jstr(json_object_get(r->json, "error"), "target");
+    if (target == NULL || strcmp(target, "hostName") != 0)
+        fail_msg("the refusal should have target hostName: %s", itest_resp_str(r));
+    va_list ap;
+    va_start(ap, r);
+    for (const char *want = va_arg(ap, const char *); want; want = va_arg(ap, const char *))
+        if (strstr(itest_error_message(r), want) == NULL) {
+            va_end(ap);
+            fail_msg("the refusal should say '%s': %s", want, itest_resp_str(r));
+        }
+    va_end(ap);
+    itest_resp_free(r);
+}
+
+/* POST /admin/tokens with body: 400 InvalidRequestContent with a detail on
+ * each NULL-terminated target, and no token made. */
+static void expect_token_refused(const char *path, const char *body, ...)
+{
+    struct itest_resp r;
+    long long before = pg_long("SELECT count(*) FROM tokens");
+    call("POST", path, NULL, body, &r);
+    ITEST_EXPECT_ERROR(&r, 400, "InvalidRequestContent");
+    va_list ap;
+    va_start(ap, body);
+    for (const char *t = va_arg(ap, const char *); t; t = va_arg(ap, const char *))
+        if (!has_detail(&r, t)) {
+            va_end(ap);
+            fail_msg("%s: expected a detail on '%s': %s", body, t, itest_resp_str(&r));
+        }
+    va_end(ap);
+    itest_resp_free(&r);
+    assert_int_equal(pg_long("SELECT count(*) FROM tokens"), before);
+}
+
+static void test_bound_tokens(void **state)
+{
+    (void)state;
+    struct itest_resp r;
+    char tok[128], id[64], path[256];
+
+    /* Issued with a host name in any case: kept and shown in lower case. */
+    call("POST", "/admin/tokens?" AV, NULL,
+         "{\"role\":\"agent\",\"hostName\":\"Bound-1\",\"description\":\"it_hosts bound\"}", &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    expect_str(&r, "hostName", "bound-1");
+    expect_str(&r, "role", "agent");
+    snprintf(tok, sizeof tok, "%s", jstr(r.json, "token"));
+    snprintf(id, sizeof id, "%s", jstr(r.json, "id"));
+    itest_resp_free(&r);
+    assert_int_equal(pg_long("SELECT count(*) FROM tokens WHERE id = '%s' AND host_name = "
+                             "'bound-1'",
+                             id),
+                     1);
+    assert_int_equal(pg_long("SELECT count(*) FROM audit_log WHERE action = 'token.issue' AND "
+                             "details->>'tokenId' = '%s' AND details->>'hostName' = 'bound-1'",
+                             id),
+                     1);
+    /* GET shows it; the list shows it, and null for unbound tokens. */
+    snprintf(path, sizeof path, "/admin/tokens/%s?" AV, id);
+    call("GET", path, NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    expect_str(&r, "hostName", "bound-1");
+    itest_resp_free(&r);
+    call("GET", "/admin/tokens?" AV, NULL, NULL, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    size_t i, seen = 0;
+    json_t *t;
+    json_array_foreach(json_object_get(r.json, "value"), i, t)
+    {
+        json_t *h = json_object_get(t, "hostName");
+        if (strcmp(jstr(t, "id"), id) == 0)
+            seen += json_is_string(h) && strcmp(json_string_value(h), "bound-1") == 0;
+        else if (!json_is_null(h))
+            fail_msg("an unbound token should show \"hostName\": null: %s", itest_resp_str(&r));
+    }
+    if (seen != 1)
+        fail_msg("the list should show the bound token with its host: %s", itest_resp_str(&r));
+    itest_resp_free(&r);
+
+    /* It registers and heartbeats its own host (the path's case does not matter). */
+    char *body =
+        reg_body("westeurope", "https://127.0.0.1:9101", 64, 262144, "0.1.0", CB_TOKEN, PF0);
+    reg("Bound-1", tok, body, &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    expect_str(&r, "name", "bound-1");
+    expect_str(&r, "agentTokenId", id);
+    itest_resp_free(&r);
+    reg("bound-1", tok, body, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    itest_resp_free(&r);
+    heartbeat("bound-1", tok, "{\"vfsInUse\":0}", 200, NULL);
+    heartbeat("BOUND-1", tok, "{\"vfsInUse\":1}", 200, NULL);
+
+    /* Any other host: 403 naming both hosts and the token to issue, before
+     * anything is written, whether the host exists or not. */
+    long long audit = pg_long("SELECT count(*) FROM audit_log");
+    reg("bound-2", tok, body, &r);
+    expect_bound_refusal(&r, "'bound-1'", "'bound-2'", id,
+                         "POST /admin/tokens {\"role\": \"agent\", \"hostName\": \"bound-2\"}",
+                         NULL);
+    assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = 'bound-2'"), 0);
+    reg("node-1", tok, body, &r);
+    expect_bound_refusal(&r, "'bound-1'", "'node-1'", NULL);
+    heartbeat("bound-2", tok, "{\"vfsInUse\":0}", 403, "AuthorizationFailed");
+    heartbeat("node-1", tok, "{\"vfsInUse\":0}", 403, "AuthorizationFailed");
+    /* A name that cannot be a host is not its host either. */
+    heartbeat("bound_1", tok, "{\"vfsInUse\":0}", 403, "AuthorizationFailed");
+    assert_int_equal(pg_long("SELECT count(*) FROM audit_log"), audit);
+    assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = 'bound-2'"), 0);
+    assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = 'node-1' AND "
+                             "owner_token_id = '%s'",
+                             id),
+                     0);
+    /* Its host stays as it was; admin tokens may still register any host. */
+    heartbeat("bound-1", tok, "{\"vfsInUse\":0}", 200, NULL);
+    reg("bound-2", NULL, body, &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    itest_resp_free(&r);
+    /* Nor may it read hosts (agent tokens never could). */
+    expect("GET", "/admin/hosts/bound-1?" AV, tok, NULL, 403, "AuthorizationFailed");
+
+    /* Bad host names, and host names on other roles: 400, no token made. */
+    expect_token_refused("/admin/tokens?" AV, "{\"role\":\"agent\",\"hostName\":\"bad_name\"}",
+                         "hostName", NULL);
+    expect_token_refused("/admin/tokens?" AV, "{\"role\":\"agent\",\"hostName\":\"-edge\"}",
+                         "hostName", NULL);
+    expect_token_refused("/admin/tokens?" AV, "{\"role\":\"agent\",\"hostName\":\"\"}", "hostName",
+                         NULL);
+    expect_token_refused("/admin/tokens?" AV,
+                         "{\"role\":\"agent\",\"hostName\":"
+                         "\"a234567890123456789012345678901234567890123456789012345678901234\"}",
+                         "hostName", NULL);
+    expect_token_refused("/admin/tokens?" AV, "{\"role\":\"agent\",\"hostName\":7}", "hostName",
+                         NULL);
+    expect_token_refused("/admin/tokens?" AV, "{\"role\":\"admin\",\"hostName\":\"bound-1\"}",
+                         "hostName", NULL);
+    /* Every problem at once. */
+    expect_token_refused("/admin/tokens?" AV,
+                         "{\"role\":\"Admin\",\"hostName\":\"bound-1\",\"description\":5}",
+                         "hostName", "description", NULL);
+    expect_token_refused("/admin/tokens?" AV, "{\"role\":\"user\",\"hostName\":\"bound-1\"}",
+                         "role", NULL);
+    expect_token_refused("/admin/subscriptions/12121212-1212-4212-8212-121212121212/tokens?" AV,
+                         "{\"hostName\":\"bound-1\"}", "hostName", NULL);
+    /* null is no host: an unbound agent token. */
+    call("POST", "/admin/tokens?" AV, NULL, "{\"role\":\"agent\",\"hostName\":null}", &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    assert_true(json_is_null(json_object_get(r.json, "hostName")));
+    itest_resp_free(&r);
+    free(body);
+}
+
+/* ACCELNET_AGENT_TOKENS_REQUIRE_HOST=1 on a second accelnetd on the same
+ * database: unbound agent tokens are not issued and act for no host; bound
+ * ones and admin tokens work as before. */
+static void test_require_host(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"ACCELNET_AGENT_TOKENS_REQUIRE_HOST=1", NULL};
+    const struct itest_daemon_opts opts = {.env = env};
+    struct itest_daemon strict = {0};
+    struct itest_resp r;
+    char tok[128], id[64];
+    if (itest_daemon_start(&strict, g.conninfo, &opts) != 0)
+        fail_msg("the second accelnetd did not start");
+    struct itest_req rq = {.method = "POST",
+                           .path = "/admin/tokens?" AV,
+                           .auth = ITEST_AUTH_ADMIN,
+                           .body = "{\"role\":\"agent\"}"};
+    itest_do(&strict, &rq, &r);
+    ITEST_EXPECT_ERROR(&r, 400, "InvalidRequestContent");
+    if (!has_detail(&r, "hostName") ||
+        strstr(itest_resp_str(&r), "ACCELNET_AGENT_TOKENS_REQUIRE_HOST") == NULL)
+        fail_msg("the refusal should name hostName and the setting: %s", itest_resp_str(&r));
+    itest_resp_free(&r);
+    rq.body = "{\"role\":\"admin\"}";
+    itest_do(&strict, &rq, &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    itest_resp_free(&r);
+
+    /* agent3 (unbound) owns adm-host: refused there and everywhere. */
+    char *body =
+        reg_body("westeurope", "https://127.0.0.1:9101", 64, 262144, "0.1.0", CB_TOKEN, PF0);
+    struct itest_req put = {.method = "PUT",
+                            .path = "/admin/hosts/adm-host?" AV,
+                            .auth = ITEST_AUTH_TOKEN,
+                            .token = g.agent3,
+                            .body = body};
+    itest_do(&strict, &put, &r);
+    expect_bound_refusal(&r, "ACCELNET_AGENT_TOKENS_REQUIRE_HOST", "'adm-host'", NULL);
+    put.path = "/admin/hosts/strict-1?" AV;
+    itest_do(&strict, &put, &r);
+    expect_bound_refusal(&r, "'strict-1'", NULL);
+    struct itest_req hb = {.method = "POST",
+                           .path = "/admin/hosts/adm-host/heartbeat?" AV,
+                           .auth = ITEST_AUTH_TOKEN,
+                           .token = g.agent3,
+                           .body = "{\"vfsInUse\":0}"};
+    itest_do(&strict, &hb, &r);
+    ITEST_EXPECT_ERROR(&r, 403, "AuthorizationFailed");
+    itest_resp_free(&r);
+    assert_int_equal(pg_long("SELECT count(*) FROM hosts WHERE name = 'strict-1'"), 0);
+
+    /* A bound token works. */
+    issue_token("{\"role\":\"agent\",\"hostName\":\"strict-1\"}", tok, id);
+    put.token = tok;
+    itest_do(&strict, &put, &r);
+    ITEST_EXPECT_STATUS(&r, 201);
+    expect_str(&r, "agentTokenId", id);
+    itest_resp_free(&r);
+    hb.path = "/admin/hosts/strict-1/heartbeat?" AV;
+    hb.token = tok;
+    itest_do(&strict, &hb, &r);
+    ITEST_EXPECT_STATUS(&r, 200);
+    itest_resp_free(&r);
+    free(body);
+    /* The first daemon (setting off) still lets agent3 heartbeat its host. */
+    heartbeat("adm-host", g.agent3, "{\"vfsInUse\":0}", 200, NULL);
+    assert_int_equal(itest_daemon_stop(&strict, 20000), 0);
+}
+
 /* --- heartbeats and health ---------------------------------------------------------- */
 
 static void test_heartbeat_and_health(void **state)
@@ -817,6 +1059,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_register_and_get),
         cmocka_unit_test(test_ownership),
+        cmocka_unit_test(test_bound_tokens),
+        cmocka_unit_test(test_require_host),
         cmocka_unit_test(test_heartbeat_and_health),
         cmocka_unit_test(test_state),
         cmocka_unit_test(test_in_use),

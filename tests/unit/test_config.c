@@ -148,7 +148,24 @@ static void test_host_settings(void **state)
     assert_int_equal(r.cfg.agent_retry_base_ms, 200);
     assert_int_equal(r.cfg.agent_max_in_flight, 32);
     assert_int_equal(r.cfg.agent_max_per_host, 4);
+    assert_int_equal(r.cfg.agent_tokens_require_host, 0);
     config_free(&r.cfg);
+
+    env_set("ACCELNET_AGENT_TOKENS_REQUIRE_HOST", "1");
+    run_parse(&r, NULL);
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_int_equal(r.cfg.agent_tokens_require_host, 1);
+    config_free(&r.cfg);
+    run_parse(&r, FLAGS("--agent-tokens-require-host=no"));
+    assert_int_equal(r.result, CONFIG_OK);
+    assert_int_equal(r.cfg.agent_tokens_require_host, 0);
+    config_free(&r.cfg);
+    env_set("ACCELNET_AGENT_TOKENS_REQUIRE_HOST", "maybe");
+    run_parse(&r, NULL);
+    assert_int_equal(r.result, CONFIG_ERROR);
+    assert_non_null(strstr(r.err, "ACCELNET_AGENT_TOKENS_REQUIRE_HOST"));
+    config_free(&r.cfg);
+    env_set("ACCELNET_AGENT_TOKENS_REQUIRE_HOST", "0");
 
     env_set("ACCELNET_SCHEDULER_WEIGHER", "pack");
     env_set("ACCELNET_AGENT_CA_FILE", "/etc/accelnet/agents-ca.pem");
@@ -386,6 +403,8 @@ static void test_usage_lists_every_setting(void **state)
         "--agent-max-in-flight",
         "ACCELNET_AGENT_MAX_PER_HOST",
         "--agent-max-per-host",
+        "ACCELNET_AGENT_TOKENS_REQUIRE_HOST",
+        "--agent-tokens-require-host",
         "ACCELNET_WORKERS",
         "--workers",
         "ACCELNET_OPS_POLL_MS",

@@ -329,6 +329,45 @@ static void test_strings(void **state)
     free(s);
 }
 
+/* Host names: DNS labels, any case (the same rule as hosts.name in
+ * db/migrations/006_hosts.sql once lower-cased). */
+static void test_dns_label(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "a",
+        "0",
+        "host-we-1",
+        "Host-WE-1",
+        "a-b-c",
+        "9x",
+        "a23456789012345678901234567890123456789012345678901234567890123", /* 63 */
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        if (util_dns_label_problem(good[i]) != NULL)
+            fail_msg("'%s' should be a host name: %s", good[i], util_dns_label_problem(good[i]));
+    static const struct {
+        const char *name, *why;
+    } bad[] = {
+        {"", "1 to 63"},
+        {"a234567890123456789012345678901234567890123456789012345678901234", "1 to 63"},
+        {"-a", "start or end"},
+        {"a-", "start or end"},
+        {"-", "start or end"},
+        {"a_b", "letters, digits"},
+        {"a.b", "letters, digits"},
+        {"a b", "letters, digits"},
+        {"h\xc3\xa9te", "letters, digits"}, /* UTF-8: not ASCII */
+        {"a/b", "letters, digits"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *why = util_dns_label_problem(bad[i].name);
+        if (why == NULL || strstr(why, bad[i].why) == NULL)
+            fail_msg("'%s': expected a problem with '%s', got %s", bad[i].name, bad[i].why,
+                     why ? why : "none");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_time_rfc3339),
         cmocka_unit_test(test_now_monotonic),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_dns_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

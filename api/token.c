@@ -112,20 +112,11 @@ static void token_issue(struct req *rq, struct reply *rp, const char *role, cons
     db_token_free(&t.out);
 }
 
-/* Parses the body of a token creation; NULL body is allowed when allow_empty. */
-static int token_parse(struct req *rq, struct reply *rp, const struct jspec *spec,
-                       struct token_create_req *in, int allow_empty)
+/* Parses the optional body of a subscription token's creation. */
+static int token_user_parse(struct req *rq, struct reply *rp, struct token_create_req *in)
 {
     struct err e = {0};
-    if (!rq->body) {
-        if (allow_empty)
-            return 0;
-        reply_error(rp, ERR_INVALID_REQUEST_CONTENT, NULL,
-                    "The request needs a JSON body: {\"role\": \"admin\" | \"agent\", "
-                    "\"description\": \"...\", \"hostName\": \"...\" (agent tokens)}.");
-        return -1;
-    }
-    if (jspec_parse(rq->body, spec, in, "", JSPEC_STRICT, &e)) {
+    if (rq->body && jspec_parse(rq->body, token_user_create_spec, in, "", JSPEC_STRICT, &e)) {
         reply_error_steal(rp, &e);
         return -1;
     }
@@ -171,7 +162,9 @@ void api_token_create(struct req *rq, struct reply *rp)
     struct err e = {0};
     char host[UTIL_DNS_LABEL_MAX + 1];
     if (!rq->body) {
-        token_parse(rq, rp, token_create_spec, &in, 0); /* the 400 that shows a body */
+        reply_error(rp, ERR_INVALID_REQUEST_CONTENT, NULL,
+                    "The request needs a JSON body: {\"role\": \"admin\" | \"agent\", "
+                    "\"description\": \"...\", \"hostName\": \"...\" (agent tokens)}.");
         return;
     }
     /* Every problem at once: the members' own, then hostName against the role
@@ -200,8 +193,7 @@ void api_token_subscription_create(struct req *rq, struct reply *rp)
 {
     struct token_create_req in = {0};
     char sub[37];
-    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0 ||
-        token_parse(rq, rp, token_user_create_spec, &in, 1) != 0)
+    if (arm_guid_param(rq, rp, "subscriptionId", sub) != 0 || token_user_parse(rq, rp, &in) != 0)
         return;
     token_issue(rq, rp, "user", sub, in.description, NULL);
 }

@@ -1054,6 +1054,35 @@ static void test_policies_batch_switched_off(void **state)
     char *p = policy_body(5, "x");
     json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 200, NULL));
     free(p);
+
+    /* accelnetd's client falls back to one PUT per NIC, with the same
+     * outcomes. */
+    struct agentc_opts co = {.timeout_ms = 5000, .retries = 1, .retry_base_ms = 50};
+    struct agentc *ac = agentc_new(&co);
+    assert_non_null(ac);
+    json_t *rules = rule_set("fallback");
+    struct agentc_policy pol[3] = {{.nic_id = NIC(1), .generation = 6, .rules = rules},
+                                   {.nic_id = NIC(2), .generation = 1, .rules = rules},
+                                   {.nic_id = NIC(1), .generation = 1, .rules = rules}};
+    struct agentc_call bc = {
+        .op = AGENTC_SET_POLICIES,
+        .target = {.host = "itest-batch-3", .url = g.a.url, .token = g.a.token},
+        .policies = pol,
+        .npolicies = 2};
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_int_equal(bc.per_nic, 1);
+    assert_int_equal(pol[0].err.kind, AGENTC_OK);
+    assert_int_equal(pol[0].policy_generation, 6);
+    assert_string_equal(pol[1].err.code, "NicNotFound");
+    bc.policies = &pol[2];
+    bc.npolicies = 1;
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_string_equal(pol[2].err.code, "StalePolicyGeneration");
+    char name[64];
+    assert_int_equal(table_policy(NIC(1), name), 6);
+    assert_string_equal(name, "fallback");
+    json_decref(rules);
+    agentc_free(ac);
     stop_ok(&g.a);
 }
 
@@ -1658,11 +1687,32 @@ static void test_with_accelnetd(void **state)
     assert_string_equal(err.code, "StalePolicyGeneration");
     assert_int_equal(agentc_set_policy(ac, &t, NIC(2), 4, rules, &nic, &err), -1);
     assert_string_equal(err.code, "NicNotFound");
+    /* The same in one batch. */
+    struct agentc_policy pol[3] = {{.nic_id = NIC(1), .generation = 6, .rules = rules},
+                                   {.nic_id = NIC(2), .generation = 4, .rules = rules},
+                                   {.nic_id = NIC(1), .generation = 0}};
+    struct agentc_call bc = {
+        .op = AGENTC_SET_POLICIES, .target = t, .policies = pol, .npolicies = 2};
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_int_equal(bc.per_nic, 0);
+    assert_int_equal(pol[0].err.kind, AGENTC_OK);
+    assert_int_equal(pol[0].policy_generation, 6);
+    assert_string_equal(pol[1].err.code, "NicNotFound");
+    pol[0].generation = 5;
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_string_equal(pol[0].err.code, "StalePolicyGeneration");
+    assert_int_equal(pol[0].policy_generation, 6);
+    /* A NIC twice is the agent's 400, on every NIC. */
+    bc.npolicies = 3;
+    assert_int_equal(agentc_run(ac, &bc, 1), 1);
+    assert_int_equal(bc.err.http_status, 400);
+    assert_string_equal(pol[2].err.code, "InvalidRequestContent");
+    assert_int_equal(agentc_set_policy(ac, &t, NIC(1), 5, rules, &nic, &err), -1);
     struct agentc_nic *list = NULL;
     size_t n = 0;
     assert_int_equal(agentc_inventory(ac, &t, &list, &n, &err), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(list[0].policy_generation, 5);
+    assert_int_equal(list[0].policy_generation, 6);
     free(list);
     assert_int_equal(agentc_health(ac, &t, &health, &err), 0);
     assert_string_equal(health.status, "ok");

@@ -362,6 +362,20 @@ static int log_contains(const struct itest_daemon *d, const char *needle)
     return yes;
 }
 
+/* Whether the log says needle within timeout_ms: the agent answers
+ * /v1/health (what itest_agent_start waits for) a moment before it logs what
+ * it started with. */
+static int log_soon(const struct itest_daemon *d, const char *needle, long timeout_ms)
+{
+    long long deadline = itest_now_ms() + timeout_ms;
+    while (!log_contains(d, needle)) {
+        if (itest_now_ms() > deadline)
+            return 0;
+        itest_sleep_ms(20);
+    }
+    return 1;
+}
+
 static int log_count(const struct itest_daemon *d, const char *needle)
 {
     char *log = itest_daemon_log(d);
@@ -1043,7 +1057,7 @@ static void test_policies_batch_switched_off(void **state)
     (void)state;
     const char *argv[] = {"--test-no-policy-batches", NULL};
     start_plain(argv, "itest-batch-3");
-    assert_true(log_contains(&g.a, "\"test_no_policy_batches\":true"));
+    assert_true(log_soon(&g.a, "\"test_no_policy_batches\":true", 5000));
     char *b = attach_body(VM1, 1, 3, NULL);
     json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL));
     free(b);
@@ -1404,7 +1418,7 @@ static void test_fault_fail_rate(void **state)
     (void)state;
     const char *argv[] = {"--test-fail-rate", "1", NULL};
     start_plain(argv, "itest-fail-1");
-    assert_true(log_contains(&g.a, "TEST fault injection is on"));
+    assert_true(log_soon(&g.a, "TEST fault injection is on", 5000));
     char *b = attach_body(VM1, 1, 1, NULL);
     struct itest_req rq = {.method = "PUT", .path = "/v1/nics/" NIC(1), .body = b};
     struct itest_resp r;

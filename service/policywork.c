@@ -241,11 +241,25 @@ static int pw_order_cmp(const void *a, const void *b)
     return c ? c : (x->push > y->push) - (x->push < y->push);
 }
 
-/* What a rule set adds to a batch's body. */
-static size_t pw_rules_bytes(const json_t *rules)
+/* What each rule set adds to a batch's body, measured once per round (the
+ * pushes of one NSG share one json_t). */
+struct pw_sizes {
+    const json_t **rules;
+    size_t *bytes;
+    size_t n;
+};
+
+static size_t pw_rules_bytes(struct pw_sizes *sz, const json_t *rules)
 {
-    size_t n = rules ? json_dumpb(rules, NULL, 0, JSON_COMPACT) : 2;
-    return n ? n : 1;
+    for (size_t i = 0; i < sz->n; i++)
+        if (sz->rules[i] == rules)
+            return sz->bytes[i];
+    size_t b = rules ? json_dumpb(rules, NULL, 0, JSON_COMPACT) : 2;
+    sz->rules = util_xrealloc(sz->rules, (sz->n + 1) * sizeof(*sz->rules));
+    sz->bytes = util_xrealloc(sz->bytes, (sz->n + 1) * sizeof(*sz->bytes));
+    sz->rules[sz->n] = rules;
+    sz->bytes[sz->n++] = b ? b : 1;
+    return b ? b : 1;
 }
 
 static void pw_calls_build(const struct pw_push *p, size_t n, unsigned batch, struct pw_calls *pc)
@@ -279,6 +293,7 @@ static void pw_calls_build(const struct pw_push *p, size_t n, unsigned batch, st
     pc->pol = util_xcalloc(m + 1, sizeof(*pc->pol));
     const json_t **sets = util_xcalloc(batch, sizeof(*sets)); /* the current batch's */
     size_t nsets = 0, bytes = 0;
+    struct pw_sizes sz = {0};
     struct agentc_call *k = NULL;
     for (size_t j = 0; j < m; j++) {
         const struct pw_push *q = &p[order[j].push];
@@ -286,7 +301,7 @@ static void pw_calls_build(const struct pw_push *p, size_t n, unsigned batch, st
         size_t s = 0;
         while (!fresh && s < nsets && sets[s] != q->rules)
             s++;
-        size_t more = !fresh && s < nsets ? 0 : pw_rules_bytes(q->rules);
+        size_t more = !fresh && s < nsets ? 0 : pw_rules_bytes(&sz, q->rules);
         if (!fresh && more && bytes + more > PW_BATCH_RULES_BYTES)
             fresh = 1;
         if (fresh) {
@@ -305,6 +320,8 @@ static void pw_calls_build(const struct pw_push *p, size_t n, unsigned batch, st
         k->npolicies++;
         pc->outcome[order[j].push] = &pc->pol[j].err;
     }
+    free(sz.rules);
+    free(sz.bytes);
     free(sets);
     free(order);
 }

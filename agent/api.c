@@ -1,5 +1,6 @@
 #include "agent/api.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ const struct route agent_routes[] = {
     V1_ROUTE("PUT", "/v1/nics/{nicId}", agent_api_nic_put, AGENT_ROUTE_FAULTS),
     V1_ROUTE("DELETE", "/v1/nics/{nicId}", agent_api_nic_delete, AGENT_ROUTE_FAULTS),
     V1_ROUTE("PUT", "/v1/nics/{nicId}/policy", agent_api_nic_policy_put, AGENT_ROUTE_FAULTS),
+    V1_ROUTE("POST", "/v1/policies", agent_api_policies_post, AGENT_ROUTE_FAULTS),
     V1_ROUTE("GET", "/v1/service", agent_api_service_get, 0),
     V1_ROUTE("POST", "/v1/service", agent_api_service_post, AGENT_ROUTE_FAULTS),
 };
@@ -240,6 +242,174 @@ out:
     pthread_mutex_unlock(&a->lock);
     nic_spec_clear(&have.spec);
     json_decref(rules);
+}
+
+/* --- policies in batches ------------------------------------------------------------ */
+
+/* One NIC's outcome in POST /v1/policies. */
+struct api_policy_result {
+    unsigned status; /* 200, 404, 409 or 500 */
+    enum err_code code;
+    char *message;        /* owned; NULL for a 200 */
+    long long generation; /* installed after the call */
+    int has_generation;   /* 0: the NIC has no VF here */
+};
+
+static void api_result_error(struct api_policy_result *r, enum err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void api_result_error(struct api_policy_result *r, enum err_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    r->status = err_http_status(code);
+    r->code = code;
+    free(r->message);
+    r->message = util_vasprintf(fmt, ap);
+    va_end(ap);
+}
+
+static json_t *api_results_json(const struct proto_batch *b, const struct api_policy_result *res)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < b->nnics; i++) {
+        const struct api_policy_result *r = &res[i];
+        json_t *o = json_pack("{s:s, s:i}", "nicId", b->nics[i].id, "status", (int)r->status);
+        if (o && r->message) {
+            json_object_set_new(o, "code", json_string(err_code_name(r->code)));
+            json_object_set_new(o, "message", json_string(r->message));
+        }
+        if (o && r->has_generation)
+            json_object_set_new(o, "policyGeneration", json_integer(r->generation));
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr ? json_pack("{s:o}", "results", arr) : NULL;
+}
+
+/* The new policies of the NICs that need one (items), through the backend's
+ * set_policies (one save for them all) or, for a backend without it, one
+ * set_policy each. Fills each item's status; the results of the failed ones.
+ * Under the lock. */
+static void api_policies_apply(struct req *rq, struct backend_policy *items, size_t n,
+                               const size_t *result_of, struct api_policy_result *res)
+{
+    struct agent *a = rq->agent;
+    char why[400] = "";
+    if (a->be.ops->set_policies) {
+        a->be.ops->set_policies(&a->be, items, n, why, sizeof(why));
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            why[0] = '\0';
+            items[k].status = a->be.ops->set_policy(&a->be, items[k].nic_id, items[k].generation,
+                                                    items[k].rules, why, sizeof(why));
+            if (items[k].status == BACKEND_ERROR)
+                api_result_error(&res[result_of[k]], ERR_INTERNAL,
+                                 "The %s backend could not install the policy: %s (request id "
+                                 "%s). Nothing was changed for this NIC.",
+                                 a->be.ops->name, why, rq->request_id);
+        }
+        why[0] = '\0';
+    }
+    int logged = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct api_policy_result *r = &res[result_of[k]];
+        switch (items[k].status) {
+        case BACKEND_OK:
+            log_fields(LOGL_INFO,
+                       json_pack("{s:s, s:s, s:s, s:I, s:I, s:i}", "msg", "policy replaced",
+                                 "request_id", rq->request_id, "nic", items[k].nic_id,
+                                 "from_generation", (json_int_t)r->generation, "generation",
+                                 (json_int_t)items[k].generation, "rules",
+                                 (int)json_array_size(items[k].rules)));
+            r->status = 200;
+            r->generation = items[k].generation;
+            break;
+        case BACKEND_NOT_FOUND: /* gone since the lookup: not under this lock */
+            r->has_generation = 0;
+            api_result_error(r, ERR_NIC_NOT_FOUND,
+                             "NIC %s has no VF on this host; attach it first (PUT /v1/nics/%s).",
+                             items[k].nic_id, items[k].nic_id);
+            break;
+        default:
+            if (!r->message)
+                api_result_error(r, ERR_INTERNAL,
+                                 "The %s backend could not install the policy: %s (request id "
+                                 "%s). Nothing was changed for this NIC.",
+                                 a->be.ops->name, why, rq->request_id);
+            if (!logged++)
+                log_fields(LOGL_ERROR,
+                           json_pack("{s:s, s:s, s:s, s:s}", "msg", "backend call failed",
+                                     "request_id", rq->request_id, "call", "install policies",
+                                     "error", r->message));
+            break;
+        }
+    }
+}
+
+/* POST /v1/policies: PUT /v1/nics/{nicId}/policy for many NICs under one
+ * lock and one save of the state (see api.h). */
+void agent_api_policies_post(struct req *rq, struct reply *rp)
+{
+    struct agent *a = rq->agent;
+    struct proto_batch b;
+    struct err e = {0};
+    if (proto_parse_batch(rq->body, &b, &e) != 0) {
+        agent_reply_error_steal(rp, &e);
+        return;
+    }
+    struct api_policy_result *res = util_xcalloc(b.nnics, sizeof(*res));
+    struct backend_policy *items = util_xcalloc(b.nnics, sizeof(*items));
+    size_t *result_of = util_xcalloc(b.nnics, sizeof(*result_of));
+    size_t nitems = 0;
+
+    pthread_mutex_lock(&a->lock);
+    for (size_t i = 0; i < b.nnics; i++) {
+        const struct proto_batch_nic *n = &b.nics[i];
+        struct api_policy_result *r = &res[i];
+        struct nic_entry have = {0};
+        if (a->be.ops->lookup(&a->be, n->id, &have) != BACKEND_OK) {
+            api_result_error(r, ERR_NIC_NOT_FOUND,
+                             "NIC %s has no VF on this host; attach it first (PUT /v1/nics/%s).",
+                             n->id, n->id);
+            continue;
+        }
+        r->generation = have.spec.policy_generation;
+        r->has_generation = 1;
+        nic_spec_clear(&have.spec);
+        switch (proto_generation_rule(r->generation, n->generation)) {
+        case PROTO_GEN_OLDER:
+            api_result_error(r, ERR_STALE_POLICY_GENERATION,
+                             "NIC %s has policy generation %lld installed; generation %lld is "
+                             "older and was not applied.",
+                             n->id, r->generation, n->generation);
+            break;
+        case PROTO_GEN_EQUAL:
+            r->status = 200;
+            break;
+        case PROTO_GEN_NEWER:
+            items[nitems] = (struct backend_policy){n->id, n->generation, b.rule_sets[n->rule_set],
+                                                    BACKEND_ERROR};
+            result_of[nitems++] = i;
+            break;
+        }
+    }
+    if (nitems)
+        api_policies_apply(rq, items, nitems, result_of, res);
+    pthread_mutex_unlock(&a->lock);
+
+    json_t *j = api_results_json(&b, res);
+    if (j)
+        agent_reply_json(rp, 200, j);
+    else
+        agent_reply_error(rp, ERR_INTERNAL, NULL, "Could not render the results (out of memory).");
+    for (size_t i = 0; i < b.nnics; i++)
+        free(res[i].message);
+    free(res);
+    free(items);
+    free(result_of);
+    proto_batch_free(&b);
 }
 
 void agent_api_nic_delete(struct req *rq, struct reply *rp)

@@ -6,6 +6,37 @@
  *   PUT    /v1/nics/{nicId}          attach a VF (201 new, 200 the one it has)
  *   DELETE /v1/nics/{nicId}          detach (200 with what was detached, 204 if none)
  *   PUT    /v1/nics/{nicId}/policy   replace the policy (the generation rule)
+ *   POST   /v1/policies              replace the policies of many NICs at once:
+ *                                    the body is
+ *          {"ruleSets": [[<rule>...], ...],
+ *           "nics": [{"nicId": "<uuid>", "generation": N, "ruleSet": <index>}, ...]}
+ *                                    (a rule set once for all the NICs that
+ *                                    share it; 1 to PROTO_MAX_BATCH = 256 NICs,
+ *                                    each once, and 1 to 256 rule sets). Each
+ *                                    NIC gets exactly what PUT .../policy would
+ *                                    give it, but under one acquisition of the
+ *                                    lock and with one (durable) save of the
+ *                                    state for the whole call, before the
+ *                                    answer: 200
+ *          {"results": [{"nicId", "status", "code"?, "message"?, "policyGeneration"?}]}
+ *                                    in the order of "nics": status 200 (a
+ *                                    newer generation installed, or the same
+ *                                    one already there), 404 NicNotFound (no VF
+ *                                    here; no policyGeneration), 409
+ *                                    StalePolicyGeneration (older than the
+ *                                    installed one, nothing changes), 500
+ *                                    InternalServerError (the backend failed,
+ *                                    nothing changes for that NIC);
+ *                                    policyGeneration is the one installed
+ *                                    after the call. The body is validated
+ *                                    whole first: any problem, or more than
+ *                                    256 NICs or rule sets, is a 400
+ *                                    InvalidRequestContent and nothing
+ *                                    changes (413 beyond the body size limit).
+ *                                    An agent from before this route answers
+ *                                    404 NotFound: accelnetd then sends one
+ *                                    PUT .../policy per NIC (and so does it
+ *                                    for a 405 or 413).
  *   GET    /v1/service               {"servicing": bool, "virtualFunctions": N}
  *   POST   /v1/service               host servicing (issue 6), body
  *                                    {"action": "start"|"complete"}: start revokes
@@ -38,6 +69,7 @@ void agent_api_nics_list(struct req *rq, struct reply *rp);
 void agent_api_nic_put(struct req *rq, struct reply *rp);
 void agent_api_nic_delete(struct req *rq, struct reply *rp);
 void agent_api_nic_policy_put(struct req *rq, struct reply *rp);
+void agent_api_policies_post(struct req *rq, struct reply *rp);
 /* GET and POST /v1/service: host servicing (VF revocation). */
 void agent_api_service_get(struct req *rq, struct reply *rp);
 void agent_api_service_post(struct req *rq, struct reply *rp);

@@ -5,9 +5,10 @@
  * NIC id, the policy generation rule — and calls a backend only for a real
  * change:
  *
- *   attach      for a NIC that has no VF yet (never twice for one NIC)
- *   set_policy  for a NIC that has a VF, with a newer generation
- *   detach      for a NIC that has a VF
+ *   attach        for a NIC that has no VF yet (never twice for one NIC)
+ *   set_policy    for a NIC that has a VF, with a newer generation
+ *   set_policies  the same for several NICs at once (POST /v1/policies)
+ *   detach        for a NIC that has a VF
  *
  * Calls come one at a time (the protocol layer holds its lock around each,
  * lookups included), so a backend needs no locking of its own. A backend
@@ -46,6 +47,14 @@ struct backend_health {
 
 struct backend;
 
+/* One NIC of a set_policies call. */
+struct backend_policy {
+    const char *nic_id;         /* in: a NIC with a VF, each NIC once per call */
+    long long generation;       /* in: newer than the installed one */
+    json_t *rules;              /* in: borrowed (the backend takes its own reference) */
+    enum backend_status status; /* out: BACKEND_OK, BACKEND_NOT_FOUND or BACKEND_ERROR */
+};
+
 struct backend_ops {
     const char *name;
     /* Sets be->priv. 0, or -1 with a sentence in err. */
@@ -58,6 +67,13 @@ struct backend_ops {
      * reference if it keeps them). */
     enum backend_status (*set_policy)(struct backend *be, const char *nic_id, long long generation,
                                       json_t *rules, char *err, size_t errlen);
+    /* set_policy for n NICs as one change: whatever the backend persists is
+     * written (durably) once for them all, not once per NIC. Each item's
+     * status says how it went; an item that is not BACKEND_OK is left as it
+     * was, and err says why (one sentence for the failed items). NULL: the
+     * protocol layer calls set_policy for each NIC instead. */
+    void (*set_policies)(struct backend *be, struct backend_policy *items, size_t n, char *err,
+                         size_t errlen);
     /* Tears the NIC's VF down and frees it. */
     enum backend_status (*detach)(struct backend *be, const char *nic_id, char *err, size_t errlen);
     /* The NIC's entry (caller clears out->spec), or BACKEND_NOT_FOUND. */

@@ -63,6 +63,47 @@ static enum backend_status sim_set_policy(struct backend *be, const char *nic_id
     return BACKEND_OK;
 }
 
+/* Every NIC's new policy in memory, then one save of the table for them all
+ * (the save — render, write, fsync, rename — is what a policy change costs;
+ * a batch of 64 pays it once). A failed save puts every NIC back. */
+static void sim_set_policies(struct backend *be, struct backend_policy *items, size_t n, char *err,
+                             size_t errlen)
+{
+    struct sim *s = be->priv;
+    struct sim_old {
+        struct vft_nic *nic;
+        long long generation;
+        json_t *rules;
+    } *old = util_xcalloc(n ? n : 1, sizeof(*old));
+    size_t changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct vft_nic *nic = vft_find(&s->table, items[i].nic_id);
+        if (!nic) {
+            items[i].status = BACKEND_NOT_FOUND;
+            continue;
+        }
+        old[i] = (struct sim_old){nic, nic->spec.policy_generation, nic->spec.policy_rules};
+        nic->spec.policy_generation = items[i].generation;
+        nic->spec.policy_rules = json_incref(items[i].rules);
+        items[i].status = BACKEND_OK;
+        changed++;
+    }
+    int saved = changed == 0 || vft_save(&s->table, s->state_dir, err, errlen) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!old[i].nic)
+            continue;
+        if (saved) {
+            json_decref(old[i].rules);
+            continue;
+        }
+        json_decref(old[i].nic->spec.policy_rules);
+        old[i].nic->spec.policy_generation = old[i].generation;
+        old[i].nic->spec.policy_rules = old[i].rules;
+        items[i].status = BACKEND_ERROR;
+    }
+    free(old);
+}
+
 static enum backend_status sim_detach(struct backend *be, const char *nic_id, char *err,
                                       size_t errlen)
 {
@@ -129,6 +170,7 @@ const struct backend_ops backend_sim = {
     .init = sim_init,
     .attach = sim_attach,
     .set_policy = sim_set_policy,
+    .set_policies = sim_set_policies,
     .detach = sim_detach,
     .lookup = sim_lookup,
     .inventory = sim_inventory,

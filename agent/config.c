@@ -106,6 +106,10 @@ static const struct cfg_setting {
      offsetof(struct agent_config, test_hang_file), NULL, 0, 0, "PATH",
      "TEST ONLY: while this file exists, API calls block (until it is removed or the agent "
      "stops)"},
+    {"ACCELNET_AGENT_TEST_NO_POLICY_BATCHES", "test-no-policy-batches", CFG_BOOL,
+     offsetof(struct agent_config, test_no_policy_batches), "0", 0, 1, NULL,
+     "TEST ONLY: do not serve POST /v1/policies (it answers 404, as an agent from before it "
+     "does), so that accelnetd's fallback to one PUT per NIC can be tried"},
 };
 #define CFG_N (sizeof(cfg_settings) / sizeof(cfg_settings[0]))
 

@@ -39,6 +39,7 @@ struct agent_config {
     double test_fail_rate;  /* --test-fail-rate: fraction of attach/policy/detach answered 503 */
     unsigned test_delay_ms; /* --test-delay-ms: added to every API call */
     char *test_hang_file;   /* --test-hang-file: API calls block while it exists */
+    int test_no_policy_batches; /* --test-no-policy-batches: no POST /v1/policies route */
 };
 
 enum agent_config_result {

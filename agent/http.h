@@ -25,7 +25,7 @@ struct agent;
 struct MHD_Connection;
 
 /* Routes with this flag are the calls that change something (attach, policy,
- * detach): --test-fail-rate applies to them. */
+ * policies in batches, detach, servicing): --test-fail-rate applies to them. */
 #define AGENT_ROUTE_FAULTS ROUTE_FLAGS_PROGRAM
 
 /* The largest request body accepted (a policy of PROTO_MAX_RULES rules fits). */

@@ -36,6 +36,8 @@ int main(int argc, char **argv)
     struct agent_http *srv = NULL;
     struct ctl *ctl = NULL;
     char *agent_url = NULL;
+    struct route *routes = NULL;
+    size_t nroutes = 0;
 
     memset(&a, 0, sizeof(a));
     log_set_program("accelnet-agent");
@@ -104,7 +106,13 @@ int main(int argc, char **argv)
     if (a.servicing)
         log_info("the host is being serviced: its VFs stay revoked until POST /v1/service "
                  "{\"action\": \"complete\"}");
-    srv = agent_http_start(&a, agent_routes, agent_routes_count, err, sizeof(err));
+    /* --test-no-policy-batches: the table without POST /v1/policies, so
+     * that the agent answers it 404 as an agent from before it does. */
+    routes = util_xcalloc(agent_routes_count, sizeof(*routes));
+    for (size_t i = 0; i < agent_routes_count; i++)
+        if (!cfg.test_no_policy_batches || agent_routes[i].handler != agent_api_policies_post)
+            routes[nroutes++] = agent_routes[i];
+    srv = agent_http_start(&a, routes, nroutes, err, sizeof(err));
     if (!srv) {
         log_error("%s", err);
         goto out;
@@ -118,11 +126,13 @@ int main(int argc, char **argv)
                          a.be.ops->name, "controller", cfg.controller, "vfs_total",
                          (int)h.vfs_total, "vfs_in_use", (int)h.vfs_in_use, "http_threads",
                          (int)cfg.http_threads));
-    if (cfg.test_fail_rate > 0 || cfg.test_delay_ms || cfg.test_hang_file)
+    if (cfg.test_fail_rate > 0 || cfg.test_delay_ms || cfg.test_hang_file ||
+        cfg.test_no_policy_batches)
         log_fields(LOGL_WARN,
-                   json_pack("{s:s, s:f, s:i, s:s*}", "msg", "TEST fault injection is on",
+                   json_pack("{s:s, s:f, s:i, s:s*, s:b}", "msg", "TEST fault injection is on",
                              "test_fail_rate", cfg.test_fail_rate, "test_delay_ms",
-                             (int)cfg.test_delay_ms, "test_hang_file", cfg.test_hang_file));
+                             (int)cfg.test_delay_ms, "test_hang_file", cfg.test_hang_file,
+                             "test_no_policy_batches", cfg.test_no_policy_batches));
 
     ctl = ctl_start(&a, agent_url, token);
     if (!ctl)
@@ -157,6 +167,7 @@ int main(int argc, char **argv)
 out:
     ctl_stop(ctl);
     agent_http_stop(srv);
+    free(routes);
     if (a.be.ops && a.be.ops->close)
         a.be.ops->close(&a.be);
     if (curl_up)

@@ -355,6 +355,134 @@ int proto_parse_policy(const json_t *body, long long *generation, json_t **rules
     return 0;
 }
 
+static const struct jspec proto_batch_nic_spec[] = {
+    PROTO_V("nicId", JSPEC_T_STRING, JSPEC_REQUIRED),
+    PROTO_V("generation", JSPEC_T_INT, JSPEC_REQUIRED, .min = 0, .max = LLONG_MAX),
+    PROTO_V("ruleSet", JSPEC_T_INT, JSPEC_REQUIRED, .min = 0, .max = PROTO_MAX_BATCH - 1),
+    JSPEC_END};
+
+static const struct jspec proto_batch_spec[] = {
+    PROTO_V("ruleSets", JSPEC_T_ARRAY, JSPEC_REQUIRED, .item_type = JSPEC_T_ARRAY, .min_len = 1),
+    PROTO_V("nics", JSPEC_T_ARRAY, JSPEC_REQUIRED, .item_type = JSPEC_T_OBJECT,
+            .fields = proto_batch_nic_spec, .min_len = 1),
+    JSPEC_END};
+
+void proto_batch_free(struct proto_batch *b)
+{
+    for (size_t i = 0; i < b->nrule_sets; i++)
+        json_decref(b->rule_sets[i]);
+    free(b->rule_sets);
+    free(b->nics);
+    memset(b, 0, sizeof(*b));
+}
+
+/* One rule set: an array of at most PROTO_MAX_RULES rules, each as in a
+ * policy body. Its problems are added to e; returns how many. */
+static int proto_rule_set_check(const json_t *set, size_t index, struct err *e)
+{
+    int problems = 0;
+    char *path = util_asprintf("ruleSets[%zu]", index);
+    size_t n = json_array_size(set);
+    if (n > PROTO_MAX_RULES) {
+        err_add_detail(e, ERR_INVALID_REQUEST_CONTENT, path,
+                       "'%s' has %zu rules; a policy has at most %d.", path, n, PROTO_MAX_RULES);
+        problems++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *rpath = util_asprintf("%s[%zu]", path, i);
+        problems +=
+            jspec_parse(json_array_get(set, i), proto_rule_spec, NULL, rpath, JSPEC_STRICT, e);
+        free(rpath);
+    }
+    problems += proto_rules_check(set, path, e);
+    free(path);
+    return problems;
+}
+
+int proto_parse_batch(const json_t *body, struct proto_batch *b, struct err *e)
+{
+    int problems = 0;
+    memset(b, 0, sizeof(*b));
+    if (!body) {
+        err_set(e, ERR_INVALID_REQUEST_CONTENT, NULL,
+                "The request body is required: {\"ruleSets\": [[<rule>...]...], \"nics\": "
+                "[{\"nicId\", \"generation\", \"ruleSet\"}...]}.");
+        return -1;
+    }
+    /* Too many first, alone: a clear answer, not one detail per element. */
+    size_t nn = json_array_size(json_object_get(body, "nics"));
+    size_t nr = json_array_size(json_object_get(body, "ruleSets"));
+    if (nn > PROTO_MAX_BATCH || nr > PROTO_MAX_BATCH) {
+        err_set(e, ERR_INVALID_REQUEST_CONTENT, nn > PROTO_MAX_BATCH ? "nics" : "ruleSets",
+                "The call carries %zu NICs and %zu rule sets; one call takes at most %d of "
+                "each. Split it into several calls.",
+                nn, nr, PROTO_MAX_BATCH);
+        return -1;
+    }
+    problems = jspec_parse(body, proto_batch_spec, NULL, "", JSPEC_STRICT, e);
+    if (!json_is_object(body))
+        return -1;
+    const json_t *rule_sets = json_object_get(body, "ruleSets");
+    const json_t *nics = json_object_get(body, "nics");
+    for (size_t i = 0; i < nr; i++)
+        if (json_is_array(json_array_get(rule_sets, i)))
+            problems += proto_rule_set_check(json_array_get(rule_sets, i), i, e);
+    b->nics = util_xcalloc(nn ? nn : 1, sizeof(*b->nics));
+    for (size_t i = 0; i < nn; i++) {
+        const json_t *o = json_array_get(nics, i);
+        const char *id = json_string_value(json_object_get(o, "nicId"));
+        const json_t *gen = json_object_get(o, "generation");
+        const json_t *set = json_object_get(o, "ruleSet");
+        char *path = NULL;
+        if (!json_is_object(o))
+            continue;
+        if (id && !proto_uuid_ok(id)) {
+            path = util_asprintf("nics[%zu].nicId", i);
+            proto_problem(e, &problems, path,
+                          "'%s': '%s' is not a NIC id: use the NIC's resourceGuid (a UUID).", id);
+        } else if (id) {
+            struct proto_batch_nic *n = &b->nics[b->nnics];
+            snprintf(n->id, sizeof(n->id), "%s", id);
+            util_str_lower(n->id);
+            for (size_t j = 0; j < b->nnics; j++)
+                if (strcmp(b->nics[j].id, n->id) == 0) {
+                    path = util_asprintf("nics[%zu].nicId", i);
+                    proto_problem(e, &problems, path, "'%s': NIC %s is in the call more than once.",
+                                  n->id);
+                    break;
+                }
+            n->generation = json_integer_value(gen);
+            n->rule_set = (size_t)json_integer_value(set);
+            if (json_is_integer(set) && json_integer_value(set) >= 0 && n->rule_set >= nr) {
+                free(path);
+                path = util_asprintf("nics[%zu].ruleSet", i);
+                char *count = util_asprintf("%zu", nr);
+                proto_problem(e, &problems, path,
+                              "'%s' must be the index of one of the %s rule sets.", count);
+                free(count);
+            }
+            b->nnics++;
+        }
+        free(path);
+    }
+    if (problems) {
+        proto_finish(e, problems);
+        proto_batch_free(b);
+        return -1;
+    }
+    b->rule_sets = util_xcalloc(nr ? nr : 1, sizeof(*b->rule_sets));
+    for (size_t i = 0; i < nr; i++) {
+        b->rule_sets[i] = proto_rules_canonical(json_array_get(rule_sets, i));
+        if (!b->rule_sets[i]) {
+            proto_batch_free(b);
+            err_set(e, ERR_INTERNAL, NULL, "out of memory");
+            return -1;
+        }
+        b->nrule_sets = i + 1;
+    }
+    return 0;
+}
+
 /* --- rendering ------------------------------------------------------------------- */
 
 json_t *proto_attach_json(const struct nic_spec *s)

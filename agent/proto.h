@@ -31,6 +31,31 @@ int proto_parse_attach(const json_t *body, struct nic_spec *spec, struct err *e)
  * reference, canonical form) and *generation, or -1 with e set. */
 int proto_parse_policy(const json_t *body, long long *generation, json_t **rules, struct err *e);
 
+/* The most NICs, and the most rule sets, one POST /v1/policies may carry. */
+#define PROTO_MAX_BATCH 256
+
+/* The body of POST /v1/policies, parsed:
+ *   {"ruleSets": [[<rule>...], ...],
+ *    "nics": [{"nicId": "<uuid>", "generation": N, "ruleSet": <index into ruleSets>}, ...]}
+ * (1 to PROTO_MAX_BATCH NICs, each once; 1 to PROTO_MAX_BATCH rule sets, each
+ * as the rules of PUT /v1/nics/{nicId}/policy). */
+struct proto_batch_nic {
+    char id[NIC_ID_LEN]; /* lower case */
+    long long generation;
+    size_t rule_set;
+};
+struct proto_batch {
+    json_t **rule_sets; /* each a new reference, canonical form */
+    size_t nrule_sets;
+    struct proto_batch_nic *nics;
+    size_t nnics;
+};
+/* 0 with *b filled (free with proto_batch_free), or -1 with e set (every
+ * problem, with its JSON path) and *b empty. */
+int proto_parse_batch(const json_t *body, struct proto_batch *b, struct err *e);
+/* Safe on a zeroed struct. */
+void proto_batch_free(struct proto_batch *b);
+
 /* The canonical attach body for spec (what proto_parse_attach accepts back).
  * A new reference. */
 json_t *proto_attach_json(const struct nic_spec *spec);

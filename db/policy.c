@@ -103,6 +103,55 @@ enum db_status db_policy_ack(struct db_conn *c, const char *nic_id, const char *
     return db_exec(c, &db_policy_ack_q, 3, params, NULL);
 }
 
+/* Row locks in id order, as the bumps take them. */
+DB_STMT(
+    db_policy_ack_many_q,
+    "WITH a AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS a(id, host, gen)),"
+    " l AS (SELECT n.id, a.gen FROM network_interfaces n JOIN a ON a.id = n.id"
+    " AND n.vf_host = a.host WHERE n.vf_index IS NOT NULL ORDER BY n.id FOR UPDATE OF n)"
+    " UPDATE network_interfaces n SET vf_policy_acked = GREATEST(coalesce(n.vf_policy_acked,"
+    " 0), l.gen) FROM l WHERE n.id = l.id");
+
+/* One element of a text[] literal, quoted. */
+static void policy_array_text(struct buf *b, const char *v)
+{
+    buf_append(b, "\"", 1);
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            buf_append(b, "\\", 1);
+        buf_append(b, v, 1);
+    }
+    buf_append(b, "\"", 1);
+}
+
+enum db_status db_policy_ack_many(struct db_conn *c, const char *const *nic_ids,
+                                  const char *const *hosts, const long long *generations, size_t n)
+{
+    struct buf ids = {0}, hs = {0}, gens = {0};
+    if (n == 0)
+        return DB_OK;
+    buf_append(&ids, "{", 1);
+    buf_append(&hs, "{", 1);
+    buf_append(&gens, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i ? "," : "";
+        buf_appendf(&ids, "%s", sep);
+        policy_array_text(&ids, nic_ids[i]);
+        buf_appendf(&hs, "%s", sep);
+        policy_array_text(&hs, hosts[i]);
+        buf_appendf(&gens, "%s%lld", sep, generations[i]);
+    }
+    buf_append(&ids, "}", 1);
+    buf_append(&hs, "}", 1);
+    buf_append(&gens, "}", 1);
+    const char *params[] = {ids.data, hs.data, gens.data};
+    enum db_status st = db_exec(c, &db_policy_ack_many_q, 3, params, NULL);
+    buf_free(&ids);
+    buf_free(&hs);
+    buf_free(&gens);
+    return st;
+}
+
 DB_STMT(
     db_policy_op_age_q,
     "SELECT extract(epoch FROM now() - start_time)::float8 FROM operations WHERE id = $1::uuid");

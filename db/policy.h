@@ -33,6 +33,9 @@ enum db_status db_policy_states(struct db_conn *c, const char *const *ids, size_
 /* The agent of host acknowledged generation (only while the VF is there). */
 enum db_status db_policy_ack(struct db_conn *c, const char *nic_id, const char *host,
                              long long generation);
+/* db_policy_ack for n NICs in one statement (row locks in id order). */
+enum db_status db_policy_ack_many(struct db_conn *c, const char *const *nic_ids,
+                                  const char *const *hosts, const long long *generations, size_t n);
 /* In the transaction of a change to an NSG's rules (nsg_id) or to a
  * subnet's NSG (subnet_id, nsg_id NULL): bumps the generations of the NICs it
  * reaches and, when there are any, inserts a policy.push operation for them

@@ -35,6 +35,7 @@ struct agentc {
 
 /* Process-wide counters for /metrics. */
 static unsigned long long agentc_calls_total, agentc_failures_total, agentc_retries_total;
+static unsigned long long agentc_policy_fallbacks_total;
 
 void agentc_metrics_render(struct buf *out)
 {
@@ -50,10 +51,16 @@ void agentc_metrics_render(struct buf *out)
                 "# HELP accelnet_agent_retries_total Attempts repeated after a connection "
                 "error, a timeout or a 5xx answer.\n"
                 "# TYPE accelnet_agent_retries_total counter\n"
-                "accelnet_agent_retries_total %llu\n",
+                "accelnet_agent_retries_total %llu\n"
+                "# HELP accelnet_agent_policy_batch_fallbacks_total Batches of policies "
+                "(POST /v1/policies) sent as one PUT per NIC instead, because the agent does not "
+                "serve the batch route (an older agent) or refused its size.\n"
+                "# TYPE accelnet_agent_policy_batch_fallbacks_total counter\n"
+                "accelnet_agent_policy_batch_fallbacks_total %llu\n",
                 __atomic_load_n(&agentc_calls_total, __ATOMIC_RELAXED),
                 __atomic_load_n(&agentc_failures_total, __ATOMIC_RELAXED),
-                __atomic_load_n(&agentc_retries_total, __ATOMIC_RELAXED));
+                __atomic_load_n(&agentc_retries_total, __ATOMIC_RELAXED),
+                __atomic_load_n(&agentc_policy_fallbacks_total, __ATOMIC_RELAXED));
 }
 
 void agentc_opts_from(const struct config *cfg, struct agentc_opts *out)
@@ -181,6 +188,9 @@ struct agentc_xfer {
     uint64_t not_before_ms;
     size_t host_slot; /* index into the fan-out's per-host counts */
     char curl_err[CURL_ERROR_SIZE];
+    /* SET_POLICIES: the policies[] index of each NIC in the body, in order. */
+    size_t *sent;
+    size_t nsent;
 };
 
 static void agentc_fail(struct agentc_call *call, enum agentc_fail kind, long status,
@@ -200,8 +210,8 @@ static void agentc_fail(struct agentc_call *call, enum agentc_fail kind, long st
 
 static const char *agentc_op_name(enum agentc_op op)
 {
-    static const char *const names[] = {"health", "attach",    "set policy",
-                                        "detach", "inventory", "service"};
+    static const char *const names[] = {"health",    "attach",  "set policy",  "detach",
+                                        "inventory", "service", "set policies"};
     return (unsigned)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 
@@ -241,6 +251,67 @@ static void agentc_rules_cache_free(struct agentc_rules_cache *rc)
     free(rc->rules);
 }
 
+/* The body of POST /v1/policies: each distinct rule set once (by json_t, its
+ * text from the fan-out's cache), then the NICs with the index of theirs. A
+ * NIC whose id is not a UUID is not sent (its own err says why). 0, or -1
+ * with call->err set when no request can be made. */
+static int agentc_policies_body(struct agentc_xfer *x, struct agentc_rules_cache *rc)
+{
+    struct agentc_call *call = x->call;
+    const char *host = call->target.host ? call->target.host : "?";
+    if (!call->policies || call->npolicies == 0 || call->npolicies > AGENTC_POLICIES_MAX) {
+        agentc_fail(call, AGENTC_E_URL, 0, NULL,
+                    "host %s: a set policies call takes 1 to %d NICs, not %zu", host,
+                    AGENTC_POLICIES_MAX, call->policies ? call->npolicies : 0);
+        return -1;
+    }
+    const json_t **sets = util_xcalloc(call->npolicies, sizeof(*sets));
+    size_t nsets = 0;
+    struct buf nics = {0}, body = {0};
+    int rc_out = -1;
+    x->sent = util_xcalloc(call->npolicies, sizeof(*x->sent));
+    for (size_t i = 0; i < call->npolicies; i++) {
+        struct agentc_policy *p = &call->policies[i];
+        if (!p->nic_id || !util_is_guid(p->nic_id)) {
+            snprintf(p->err.message, sizeof(p->err.message), "the NIC id '%s' is not a UUID",
+                     p->nic_id ? p->nic_id : "");
+            p->err.kind = AGENTC_E_URL;
+            continue;
+        }
+        size_t k = 0;
+        while (k < nsets && sets[k] != p->rules)
+            k++;
+        if (k == nsets)
+            sets[nsets++] = p->rules;
+        buf_appendf(&nics, "%s{\"nicId\":\"%s\",\"generation\":%lld,\"ruleSet\":%zu}",
+                    x->nsent ? "," : "", p->nic_id, p->generation, k);
+        x->sent[x->nsent++] = i;
+    }
+    if (x->nsent == 0) {
+        agentc_fail(call, AGENTC_E_URL, 0, NULL, "host %s: no NIC of the call has a usable id",
+                    host);
+        goto out;
+    }
+    buf_appendf(&body, "{\"ruleSets\":[");
+    for (size_t k = 0; k < nsets; k++) {
+        const char *text = agentc_rules_text(rc, sets[k]);
+        if (!text) {
+            agentc_fail(call, AGENTC_E_URL, 0, NULL, "the rules cannot be serialised");
+            goto out;
+        }
+        buf_appendf(&body, "%s%s", k ? "," : "", text);
+    }
+    buf_appendf(&body, "],\"nics\":[%s]}", nics.data);
+    x->body = body.data;
+    body.data = NULL;
+    rc_out = 0;
+out:
+    buf_free(&body);
+    buf_free(&nics);
+    free(sets);
+    return rc_out;
+}
+
 /* Builds method, URL and body; -1 with call->err set when the call cannot be
  * made at all. */
 static int agentc_prepare(struct agentc_xfer *x, struct agentc_rules_cache *rc)
@@ -259,7 +330,7 @@ static int agentc_prepare(struct agentc_xfer *x, struct agentc_rules_cache *rc)
         return -1;
     }
     if (call->op != AGENTC_HEALTH && call->op != AGENTC_INVENTORY && call->op != AGENTC_SERVICE &&
-        (!call->nic_id || !util_is_guid(call->nic_id))) {
+        call->op != AGENTC_SET_POLICIES && (!call->nic_id || !util_is_guid(call->nic_id))) {
         agentc_fail(call, AGENTC_E_URL, 0, NULL, "the NIC id '%s' is not a UUID",
                     call->nic_id ? call->nic_id : "");
         return -1;
@@ -299,6 +370,12 @@ static int agentc_prepare(struct agentc_xfer *x, struct agentc_rules_cache *rc)
                                     (long long)call->policy_generation, rules);
             break;
         }
+    case AGENTC_SET_POLICIES:
+        x->method = "POST";
+        x->url = util_asprintf("%.*s/v1/policies", (int)blen, t->url);
+        if (agentc_policies_body(x, rc) != 0)
+            return -1;
+        break;
     case AGENTC_ATTACH: {
         const struct agentc_attach *a = call->attach;
         if (!a) {
@@ -419,6 +496,45 @@ static int agentc_parse_nic(const json_t *o, struct agentc_nic *n)
     return 0;
 }
 
+/* The 200 of POST /v1/policies: {"results": [...]}, one per NIC sent, in
+ * order. Each NIC's outcome into its err. -1 when the answer is not that
+ * (then no NIC's err has been touched). */
+static int agentc_parse_results(struct agentc_xfer *x, const json_t *j)
+{
+    struct agentc_call *call = x->call;
+    const char *host = call->target.host ? call->target.host : "?";
+    const json_t *res = json_object_get(j, "results");
+    if (!json_is_array(res) || json_array_size(res) != x->nsent)
+        return -1;
+    for (size_t i = 0; i < x->nsent; i++) {
+        const json_t *r = json_array_get(res, i);
+        const char *id = json_string_value(json_object_get(r, "nicId"));
+        const json_t *st = json_object_get(r, "status");
+        if (!id || strcasecmp(id, call->policies[x->sent[i]].nic_id) != 0 || !json_is_integer(st) ||
+            json_integer_value(st) < 200 || json_integer_value(st) > 599)
+            return -1;
+    }
+    for (size_t i = 0; i < x->nsent; i++) {
+        const json_t *r = json_array_get(res, i);
+        struct agentc_policy *p = &call->policies[x->sent[i]];
+        long status = (long)json_integer_value(json_object_get(r, "status"));
+        const char *code = json_string_value(json_object_get(r, "code"));
+        const char *msg = json_string_value(json_object_get(r, "message"));
+        memset(&p->err, 0, sizeof(p->err));
+        p->err.attempts = call->err.attempts;
+        p->err.http_status = status;
+        p->policy_generation = json_integer_value(json_object_get(r, "policyGeneration"));
+        if (status == 200)
+            continue;
+        p->err.kind = AGENTC_E_HTTP;
+        snprintf(p->err.code, sizeof(p->err.code), "%s", code ? code : "");
+        snprintf(p->err.message, sizeof(p->err.message),
+                 "host %s: set policy of NIC %s answered HTTP %ld%s%s", host, p->nic_id, status,
+                 msg ? ": " : "", msg ? msg : "");
+    }
+    return 0;
+}
+
 /* A 2xx answer: fills the call's outputs. -1 with err set when it is not what
  * the protocol says. */
 static int agentc_parse_ok(struct agentc_xfer *x, long status)
@@ -476,6 +592,9 @@ static int agentc_parse_ok(struct agentc_xfer *x, long status)
             goto bad;
         call->service_vfs = (long)json_integer_value(json_object_get(j, "virtualFunctions"));
         ok = 1;
+        break;
+    case AGENTC_SET_POLICIES:
+        ok = agentc_parse_results(x, j) == 0;
         break;
     case AGENTC_DETACH:
         break;
@@ -539,6 +658,17 @@ static int agentc_curl_tls(CURLcode rc)
     }
 }
 
+/* A SET_POLICIES call answered as an agent without batches answers it (404
+ * that is no NIC's, 405), or refused for its size (413): its NICs go one PUT
+ * each. */
+static int agentc_wants_per_nic(const struct agentc_call *call)
+{
+    if (call->op != AGENTC_SET_POLICIES || call->err.kind != AGENTC_E_HTTP)
+        return 0;
+    long s = call->err.http_status;
+    return s == 405 || s == 413 || (s == 404 && strcmp(call->err.code, "NicNotFound") != 0);
+}
+
 /* One attempt ended: done (success or final failure) or due again later. */
 static void agentc_finish(struct agentc *ac, struct agentc_xfer *x, CURLcode rc)
 {
@@ -592,6 +722,8 @@ static void agentc_finish(struct agentc *ac, struct agentc_xfer *x, CURLcode rc)
     }
     x->state = XS_DONE;
     __atomic_add_fetch(&agentc_calls_total, 1, __ATOMIC_RELAXED);
+    if (agentc_wants_per_nic(call))
+        return; /* not a failure: agentc_policies_finish() sends them one by one */
     if (call->err.kind != AGENTC_OK)
         __atomic_add_fetch(&agentc_failures_total, 1, __ATOMIC_RELAXED);
     if (call->err.kind != AGENTC_OK)
@@ -670,6 +802,70 @@ static CURLM *agentc_thread_multi(void)
     return m;
 }
 
+/* After the transfers, the NICs of SET_POLICIES calls: those of a call that
+ * failed get its err; those of an agent without batches go one PUT
+ * /v1/nics/{nicId}/policy each, in one more fan-out within the same bounds
+ * (its calls are SET_POLICY, so this recurses once at most). */
+static void agentc_policies_finish(struct agentc *ac, struct agentc_xfer *xs, size_t n)
+{
+    size_t nsub = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct agentc_call *call = xs[i].call;
+        if (call->op != AGENTC_SET_POLICIES || call->err.kind == AGENTC_OK)
+            continue;
+        if (agentc_wants_per_nic(call)) {
+            nsub += xs[i].nsent;
+            continue;
+        }
+        if (xs[i].nsent) {
+            for (size_t k = 0; k < xs[i].nsent; k++)
+                call->policies[xs[i].sent[k]].err = call->err;
+        } else if (call->policies) {
+            for (size_t k = 0; k < call->npolicies; k++)
+                if (call->policies[k].err.kind == AGENTC_OK)
+                    call->policies[k].err = call->err;
+        }
+    }
+    if (nsub == 0)
+        return;
+    struct agentc_call *sub = util_xcalloc(nsub, sizeof(*sub));
+    struct agentc_policy **of = util_xcalloc(nsub, sizeof(*of));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct agentc_call *call = xs[i].call;
+        if (!agentc_wants_per_nic(call))
+            continue;
+        log_fields(LOGL_INFO,
+                   json_pack("{s:s, s:s, s:i, s:I, s:s}", "msg",
+                             "the agent takes no batch of policies; sending one per NIC", "host",
+                             call->target.host ? call->target.host : "?", "nics", (int)xs[i].nsent,
+                             "status", (json_int_t)call->err.http_status, "error",
+                             call->err.message));
+        __atomic_add_fetch(&agentc_policy_fallbacks_total, 1, __ATOMIC_RELAXED);
+        for (size_t k = 0; k < xs[i].nsent; k++) {
+            struct agentc_policy *p = &call->policies[xs[i].sent[k]];
+            sub[m] = (struct agentc_call){.op = AGENTC_SET_POLICY,
+                                          .target = call->target,
+                                          .nic_id = p->nic_id,
+                                          .policy_generation = p->generation,
+                                          .rules = p->rules};
+            of[m++] = p;
+        }
+        unsigned attempts = call->err.attempts;
+        memset(&call->err, 0, sizeof(call->err));
+        call->err.attempts = attempts;
+        call->per_nic = 1;
+    }
+    agentc_run(ac, sub, m);
+    for (size_t k = 0; k < m; k++) {
+        of[k]->err = sub[k].err;
+        of[k]->policy_generation = sub[k].err.kind == AGENTC_OK ? sub[k].nic.policy_generation : 0;
+        agentc_call_free(&sub[k]);
+    }
+    free(of);
+    free(sub);
+}
+
 size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
 {
     struct agentc_xfer *xs = util_xcalloc(n ? n : 1, sizeof(*xs));
@@ -687,6 +883,12 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
         call->nnics = 0;
         memset(&call->nic, 0, sizeof(call->nic));
         memset(&call->health, 0, sizeof(call->health));
+        call->per_nic = 0;
+        if (call->op == AGENTC_SET_POLICIES && call->policies)
+            for (size_t k = 0; k < call->npolicies; k++) {
+                memset(&call->policies[k].err, 0, sizeof(call->policies[k].err));
+                call->policies[k].policy_generation = 0;
+            }
         x->call = call;
         call->err.kind = AGENTC_E_UNREACHABLE; /* until an attempt says otherwise */
         if (!m) {
@@ -766,6 +968,8 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
             curl_multi_poll(m, NULL, 0, wait_ms, NULL);
     }
 
+    /* Every transfer is done (none is in the multi handle any more). */
+    agentc_policies_finish(ac, xs, n);
     for (size_t i = 0; i < n; i++) {
         struct agentc_xfer *x = &xs[i];
         if (x->easy) {
@@ -775,6 +979,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
         curl_slist_free_all(x->headers);
         free(x->url);
         free(x->body);
+        free(x->sent);
         buf_free(&x->resp);
         failed += calls[i].err.kind != AGENTC_OK;
     }

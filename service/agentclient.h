@@ -4,6 +4,7 @@
  *   GET    /v1/health                 agentc_health
  *   PUT    /v1/nics/{nicId}           agentc_attach      (a VF for a NIC)
  *   PUT    /v1/nics/{nicId}/policy    agentc_set_policy
+ *   POST   /v1/policies               AGENTC_SET_POLICIES (many NICs of one host)
  *   DELETE /v1/nics/{nicId}           agentc_detach
  *   GET    /v1/nics                   agentc_inventory
  *   POST   /v1/service                agentc_service     (host servicing)
@@ -129,7 +130,35 @@ enum agentc_op {
     AGENTC_SET_POLICY,
     AGENTC_DETACH,
     AGENTC_INVENTORY,
-    AGENTC_SERVICE
+    AGENTC_SERVICE,
+    /* POST /v1/policies: the policies of up to AGENTC_POLICIES_MAX NICs of one
+     * host in one request (a rule set is sent once for all the NICs whose
+     * rules are the same json_t). The call's err is the request's own (a
+     * connection error, a 5xx after the retries, a 4xx); each NIC's err is its
+     * outcome, as agentc_set_policy would have given it: AGENTC_OK (the
+     * generation installed, or already there), or AGENTC_E_HTTP with the
+     * agent's status and code (404 NicNotFound, 409 StalePolicyGeneration:
+     * nothing changed, 500); when the request failed, every NIC has its err.
+     * An agent that does not serve the route (404 without a NIC-level answer,
+     * 405: one from before it) or refuses the body as too large (413) is sent
+     * one PUT /v1/nics/{nicId}/policy per NIC instead, in the same
+     * agentc_run(): per_nic is set, the call's err is AGENTC_OK and each NIC's
+     * err is its PUT's. */
+    AGENTC_SET_POLICIES,
+};
+
+/* The most NICs one AGENTC_SET_POLICIES call carries (the agent's limit). */
+#define AGENTC_POLICIES_MAX 256
+
+/* One NIC of an AGENTC_SET_POLICIES call. */
+struct agentc_policy {
+    /* in */
+    const char *nic_id;
+    long long generation;
+    const json_t *rules; /* borrowed; NULL = no rules */
+    /* out */
+    struct agentc_error err;     /* this NIC's outcome */
+    long long policy_generation; /* installed on the agent after the call (200, 409, 500) */
 };
 
 /* One call of a fan-out: fill the inputs, read the outputs after agentc_run(). */
@@ -142,6 +171,8 @@ struct agentc_call {
     long long policy_generation;        /* SET_POLICY */
     const json_t *rules;                /* SET_POLICY (borrowed) */
     int service_start;                  /* SERVICE: 1 start, 0 complete */
+    struct agentc_policy *policies;     /* SET_POLICIES: the NICs; outcomes written there */
+    size_t npolicies;
     /* out */
     struct agentc_error err; /* kind == AGENTC_OK on success */
     int created;             /* ATTACH: 201 (a new VF) rather than 200 (the one it had) */
@@ -151,12 +182,14 @@ struct agentc_call {
     struct agentc_nic *nics; /* INVENTORY: owned, free() */
     size_t nnics;
     long service_vfs; /* SERVICE: the VFs revoked or restored */
+    int per_nic;      /* SET_POLICIES: sent as one PUT per NIC (the agent has no batches) */
     /* private */
     void *priv_;
 };
 
-/* Runs every call (in parallel within the bounds) and returns when all are
- * done. Returns how many failed. */
+/* Runs every call (in parallel within the bounds: a SET_POLICIES call is one
+ * transfer) and returns when all are done. Returns how many failed (for
+ * SET_POLICIES, the request; the NICs' outcomes are in policies[]). */
 size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n);
 /* Frees what a call's outputs own (the inventory). */
 void agentc_call_free(struct agentc_call *call);

@@ -136,6 +136,10 @@ static const struct cfg_setting {
      offsetof(struct config, policy_push_deadline_s), "30", 1, 3600,
      "seconds a policy.push operation (an NSG change reaching its NICs' host agents) keeps "
      "retrying unreachable agents before it fails naming them; the reconciler pushes later"},
+    {"ACCELNET_POLICY_PUSH_BATCH", "policy-push-batch", CFG_UINT,
+     offsetof(struct config, policy_push_batch), "64", 1, 256,
+     "most NICs a policy.push sends one host agent in one call (POST /v1/policies: one lock and "
+     "one save of its state for them all); 1: one PUT /v1/nics/{id}/policy per NIC"},
     {"ACCELNET_RECONCILE_INTERVAL_S", "reconcile-interval-s", CFG_UINT,
      offsetof(struct config, reconcile_interval_s), "30", 0, 86400,
      "seconds between two reconciler passes (each healthy agent's VFs and policies against the "

@@ -52,6 +52,7 @@ struct config {
     unsigned ops_retry_after_s; /* ACCELNET_OPS_RETRY_AFTER */
     /* Policy propagation (service/policywork.c). */
     unsigned policy_push_deadline_s; /* ACCELNET_POLICY_PUSH_DEADLINE_S */
+    unsigned policy_push_batch;      /* ACCELNET_POLICY_PUSH_BATCH */
     unsigned reconcile_interval_s;   /* ACCELNET_RECONCILE_INTERVAL_S */
     unsigned retention_s;            /* ACCELNET_RETENTION_S */
 };

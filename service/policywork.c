@@ -17,6 +17,11 @@
 #include "service/config.h"
 #include "service/vmpolicy.h"
 
+/* The distinct rules one batch carries at most, as JSON text (the agent
+ * reads bodies up to 4 MiB); a batch ends before a new rule set would pass
+ * it (a rule set larger than this goes alone). */
+#define PW_BATCH_RULES_BYTES (1u << 20)
+
 /* Rounds in one run while new generations keep arriving. */
 #define PW_ROUNDS 5
 /* Between two looks at attaches in flight. */
@@ -202,6 +207,125 @@ static enum db_status pw_load(struct db_conn *c, const char *const *ids, size_t 
     return DB_OK;
 }
 
+/* The agent calls of one round: the pushes grouped by host into batches
+ * (AGENTC_SET_POLICIES) of at most `batch` NICs and PW_BATCH_RULES_BYTES of
+ * distinct rules, or one AGENTC_SET_POLICY per push when batch is 1.
+ * outcome[i] is where push i's result will be (NULL: its host has no agent
+ * URL, nothing is sent). */
+struct pw_calls {
+    struct agentc_call *calls;
+    size_t ncalls;
+    struct agentc_policy *pol;
+    const struct agentc_error **outcome;
+};
+
+static void pw_calls_free(struct pw_calls *pc)
+{
+    for (size_t i = 0; i < pc->ncalls; i++)
+        agentc_call_free(&pc->calls[i]);
+    free(pc->calls);
+    free(pc->pol);
+    free(pc->outcome);
+}
+
+/* A push to be sorted by host (then as they came). */
+struct pw_order {
+    const char *host;
+    size_t push;
+};
+
+static int pw_order_cmp(const void *a, const void *b)
+{
+    const struct pw_order *x = a, *y = b;
+    int c = strcmp(x->host, y->host);
+    return c ? c : (x->push > y->push) - (x->push < y->push);
+}
+
+/* What each rule set adds to a batch's body, measured once per round (the
+ * pushes of one NSG share one json_t). */
+struct pw_sizes {
+    const json_t **rules;
+    size_t *bytes;
+    size_t n;
+};
+
+static size_t pw_rules_bytes(struct pw_sizes *sz, const json_t *rules)
+{
+    for (size_t i = 0; i < sz->n; i++)
+        if (sz->rules[i] == rules)
+            return sz->bytes[i];
+    size_t b = rules ? json_dumpb(rules, NULL, 0, JSON_COMPACT) : 2;
+    sz->rules = util_xrealloc(sz->rules, (sz->n + 1) * sizeof(*sz->rules));
+    sz->bytes = util_xrealloc(sz->bytes, (sz->n + 1) * sizeof(*sz->bytes));
+    sz->rules[sz->n] = rules;
+    sz->bytes[sz->n++] = b ? b : 1;
+    return b ? b : 1;
+}
+
+static void pw_calls_build(const struct pw_push *p, size_t n, unsigned batch, struct pw_calls *pc)
+{
+    memset(pc, 0, sizeof(*pc));
+    pc->calls = util_xcalloc(n + 1, sizeof(*pc->calls));
+    pc->outcome = util_xcalloc(n + 1, sizeof(*pc->outcome));
+    if (batch <= 1) {
+        for (size_t i = 0; i < n; i++) {
+            if (!p[i].url)
+                continue;
+            struct agentc_call *k = &pc->calls[pc->ncalls++];
+            k->op = AGENTC_SET_POLICY;
+            k->target = (struct agentc_target){p[i].host, p[i].url, p[i].token};
+            k->nic_id = p[i].nic_id;
+            k->policy_generation = p[i].generation;
+            k->rules = p[i].rules;
+            pc->outcome[i] = &k->err;
+        }
+        return;
+    }
+    if (batch > AGENTC_POLICIES_MAX)
+        batch = AGENTC_POLICIES_MAX;
+    struct pw_order *order = util_xcalloc(n + 1, sizeof(*order));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].url)
+            order[m++] = (struct pw_order){p[i].host, i};
+    qsort(order, m, sizeof(*order), pw_order_cmp);
+
+    pc->pol = util_xcalloc(m + 1, sizeof(*pc->pol));
+    const json_t **sets = util_xcalloc(batch, sizeof(*sets)); /* the current batch's */
+    size_t nsets = 0, bytes = 0;
+    struct pw_sizes sz = {0};
+    struct agentc_call *k = NULL;
+    for (size_t j = 0; j < m; j++) {
+        const struct pw_push *q = &p[order[j].push];
+        int fresh = !k || strcmp(k->target.host, q->host) != 0 || k->npolicies == batch;
+        size_t s = 0;
+        while (!fresh && s < nsets && sets[s] != q->rules)
+            s++;
+        size_t more = !fresh && s < nsets ? 0 : pw_rules_bytes(&sz, q->rules);
+        if (!fresh && more && bytes + more > PW_BATCH_RULES_BYTES)
+            fresh = 1;
+        if (fresh) {
+            k = &pc->calls[pc->ncalls++];
+            k->op = AGENTC_SET_POLICIES;
+            k->target = (struct agentc_target){q->host, q->url, q->token};
+            k->policies = &pc->pol[j];
+            nsets = bytes = 0;
+        }
+        if (more) {
+            sets[nsets++] = q->rules;
+            bytes += more;
+        }
+        pc->pol[j] = (struct agentc_policy){
+            .nic_id = q->nic_id, .generation = q->generation, .rules = q->rules};
+        k->npolicies++;
+        pc->outcome[order[j].push] = &pc->pol[j].err;
+    }
+    free(sz.rules);
+    free(sz.bytes);
+    free(sets);
+    free(order);
+}
+
 /* Acknowledgements and the end, under the operation's lease. */
 struct pw_tx {
     const struct ops_ctx *ctx;
@@ -222,9 +346,22 @@ static enum db_status pw_tx_run(struct db_conn *c, void *arg)
         t->lost = 1;
         return DB_OK;
     }
-    for (size_t i = 0; st == DB_OK && i < t->n; i++)
-        if (t->acked[i])
-            st = db_policy_ack(c, t->pushes[i].nic_id, t->pushes[i].host, t->pushes[i].generation);
+    /* One statement for every acknowledgement of the round. */
+    const char **ids = util_xcalloc(t->n + 1, sizeof(*ids));
+    const char **hosts = util_xcalloc(t->n + 1, sizeof(*hosts));
+    long long *gens = util_xcalloc(t->n + 1, sizeof(*gens));
+    size_t m = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->acked[i]) {
+            ids[m] = t->pushes[i].nic_id;
+            hosts[m] = t->pushes[i].host;
+            gens[m++] = t->pushes[i].generation;
+        }
+    if (st == DB_OK)
+        st = db_policy_ack_many(c, ids, hosts, gens, m);
+    free(ids);
+    free(hosts);
+    free(gens);
     if (st == DB_OK && t->status)
         st = db_op_finish(c, t->op->id, t->status, t->code, t->message);
     return st;
@@ -319,38 +456,25 @@ enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned l
             res = pw_db_retry(op, defer_ms);
             goto out;
         }
-        struct agentc_call *calls = util_xcalloc(n + 1, sizeof(*calls));
         int *acked = util_xcalloc(n + 1, sizeof(*acked));
-        size_t ncalls = 0;
-        size_t *call_of = util_xcalloc(n + 1, sizeof(*call_of));
-        for (size_t i = 0; i < n; i++) {
-            call_of[i] = (size_t)-1;
-            if (!p[i].url)
-                continue;
-            struct agentc_call *k = &calls[ncalls];
-            k->op = AGENTC_SET_POLICY;
-            k->target = (struct agentc_target){p[i].host, p[i].url, p[i].token};
-            k->nic_id = p[i].nic_id;
-            k->policy_generation = p[i].generation;
-            k->rules = p[i].rules;
-            call_of[i] = ncalls++;
-        }
+        struct pw_calls pc;
+        pw_calls_build(p, n, ctx->cfg->policy_push_batch, &pc);
         uint64_t t_push = util_now_ms();
-        if (ncalls)
-            agentc_run(ctx->agents, calls, ncalls);
+        if (pc.ncalls)
+            agentc_run(ctx->agents, pc.calls, pc.ncalls);
         uint64_t t_ack = util_now_ms();
         struct buf hosts = {0};
         const char *first_error = NULL;
         size_t failed = 0;
         for (size_t i = 0; i < n; i++) {
-            const struct agentc_call *k = call_of[i] == (size_t)-1 ? NULL : &calls[call_of[i]];
-            if (k && (k->err.kind == AGENTC_OK || pw_is_stale(&k->err))) {
+            const struct agentc_error *e = pc.outcome[i];
+            if (e && (e->kind == AGENTC_OK || pw_is_stale(e))) {
                 acked[i] = 1;
                 continue;
             }
             failed++;
             if (!first_error)
-                first_error = k ? k->err.message : "the host's agent has no URL";
+                first_error = e ? e->message : "the host's agent has no URL";
             /* Each failed host once, in order of first failure. */
             int seen = 0;
             for (size_t j = 0; j < i; j++)
@@ -385,15 +509,13 @@ enum ops_result policywork_run(struct ops_ctx *ctx, struct db_op *op, unsigned l
         st = db_tx(ctx->pool, pw_tx_run, &t);
         if (n)
             log_fields(LOGL_INFO,
-                       json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "msg", "policy pushed",
-                                 "operationId", op->id, "nics", (json_int_t)n, "failed",
-                                 (json_int_t)failed, "loadMs", (json_int_t)(t_push - t_load),
-                                 "pushMs", (json_int_t)(t_ack - t_push), "ackMs",
+                       json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "msg", "policy pushed",
+                                 "operationId", op->id, "nics", (json_int_t)n, "calls",
+                                 (json_int_t)pc.ncalls, "failed", (json_int_t)failed, "loadMs",
+                                 (json_int_t)(t_push - t_load), "pushMs",
+                                 (json_int_t)(t_ack - t_push), "ackMs",
                                  (json_int_t)(util_now_ms() - t_ack)));
-        for (size_t i = 0; i < ncalls; i++)
-            agentc_call_free(&calls[i]);
-        free(calls);
-        free(call_of);
+        pw_calls_free(&pc);
         free(acked);
         pw_pushes_free(p, n);
         if (st == DB_OK && t.status)

@@ -7,10 +7,17 @@
  *   1. reads each NIC's wanted and acknowledged generations, then (after, so
  *      they are at least as new) its rules: subnet NSG then NIC NSG, the
  *      agent protocol's stages (service/vmpolicy.h);
- *   2. sends PUT /v1/nics/{id}/policy to every host agent at once
- *      (agentc_run: libcurl multi, bounded per host and in total);
- *   3. records each acknowledgement; 409 StalePolicyGeneration means the agent
- *      already has a newer policy: acknowledged, not an error;
+ *   2. sends the policies to every host agent at once, in batches: the NICs
+ *      of one host in calls of up to ACCELNET_POLICY_PUSH_BATCH (POST
+ *      /v1/policies, each rule set once per call, about 1 MiB of distinct
+ *      rules at most; one lock and one save on the agent per call), so that
+ *      the fan-out's bounds (agentc_run: libcurl multi, bounded per host and
+ *      in total) count batches; ACCELNET_POLICY_PUSH_BATCH=1, or an agent
+ *      without the batch route, gets one PUT /v1/nics/{id}/policy per NIC;
+ *   3. records the acknowledgements (one statement per round); a NIC's 409
+ *      StalePolicyGeneration means the agent already has a newer policy:
+ *      acknowledged, not an error; any other outcome of a NIC (or of its
+ *      batch) is a failure for that NIC;
  *   4. Succeeded when every NIC is acknowledged (or has no VF any more);
  *      otherwise tried again until ACCELNET_POLICY_PUSH_DEADLINE_S after the
  *      operation started, then Failed (HostAgentUnavailable) naming the hosts

@@ -1,8 +1,10 @@
 /* it_agent — the REAL bin/accelnet-agent (sim backend) on loopback, over
  * plain HTTP and HTTPS with the test certificate: the whole agent API of
  * notes/ISSUE5.md (attach with the VF chosen and idempotent repeats,
- * inventory, policy replacement and the generation rule, detach, VF
- * exhaustion, validation), the callback-token authentication, restarts with
+ * inventory, policy replacement and the generation rule, policies in batches
+ * (POST /v1/policies: per-NIC results, one save, validation, the route
+ * switched off), detach, VF exhaustion, validation), the callback-token
+ * authentication, restarts with
  * the same --state-dir, SIGTERM with a call in flight, the test-only fault
  * injection flags, bad settings, and the agent → accelnetd side
  * (registration and heartbeat bodies, re-registration on 404, serving while
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -357,6 +360,20 @@ static int log_contains(const struct itest_daemon *d, const char *needle)
     int yes = log && strstr(log, needle) != NULL;
     free(log);
     return yes;
+}
+
+/* Whether the log says needle within timeout_ms: the agent answers
+ * /v1/health (what itest_agent_start waits for) a moment before it logs what
+ * it started with. */
+static int log_soon(const struct itest_daemon *d, const char *needle, long timeout_ms)
+{
+    long long deadline = itest_now_ms() + timeout_ms;
+    while (!log_contains(d, needle)) {
+        if (itest_now_ms() > deadline)
+            return 0;
+        itest_sleep_ms(20);
+    }
+    return 1;
 }
 
 static int log_count(const struct itest_daemon *d, const char *needle)
@@ -690,6 +707,399 @@ static void test_bad_requests(void **state)
     stop_ok(&g.a);
 }
 
+/* --- policies in batches (POST /v1/policies) ------------------------------------- */
+
+/* Counts the saves of the VF table: each is a rename onto vftable.json. */
+static int saves_watch(const char *state_dir)
+{
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_true(inotify_add_watch(fd, state_dir, IN_MOVED_TO) >= 0);
+    return fd;
+}
+
+/* The saves since the last look. */
+static int saves_count(int fd)
+{
+    char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    int n = 0;
+    ssize_t len;
+    while ((len = read(fd, buf, sizeof buf)) > 0)
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len && strcmp(ev->name, "vftable.json") == 0)
+                n++;
+            p += sizeof(*ev) + ev->len;
+        }
+    return n;
+}
+
+/* A rule set: one "nic" rule named name on port 22, and the defaults. */
+static json_t *rule_set(const char *name)
+{
+    char *text = NULL;
+    if (asprintf(&text,
+                 "[{\"stage\":\"nic\",\"name\":\"%s\",\"priority\":100,\"direction\":\"Inbound\","
+                 "\"access\":\"Allow\",\"protocol\":\"Tcp\",\"sourceAddressPrefixes\":[\"*\"],"
+                 "\"sourcePortRanges\":[\"*\"],\"destinationAddressPrefixes\":[\"*\"],"
+                 "\"destinationPortRanges\":[\"22\"]}," DEFAULT_RULES "]",
+                 name) < 0)
+        abort();
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+static void batch_add(json_t *body, const char *nic, long long gen, int set)
+{
+    json_array_append_new(
+        json_object_get(body, "nics"),
+        json_pack("{s:s, s:I, s:i}", "nicId", nic, "generation", (json_int_t)gen, "ruleSet", set));
+}
+
+/* POST /v1/policies with body (stolen); the answer's results (checked to be
+ * one per NIC, in order). */
+static json_t *batch_post(json_t *body, long status, const char *code)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_t *j = call(&g.a, "POST", "/v1/policies", text, status, code);
+    free(text);
+    if (status == 200) {
+        json_t *res = json_object_get(j, "results");
+        assert_int_equal(json_object_size(j), 1);
+        assert_int_equal(json_array_size(res), json_array_size(json_object_get(body, "nics")));
+        for (size_t i = 0; i < json_array_size(res); i++)
+            assert_int_equal(
+                strcasecmp(jstr(json_array_get(res, i), "nicId"),
+                           jstr(json_array_get(json_object_get(body, "nics"), i), "nicId")),
+                0);
+    }
+    json_decref(body);
+    return j;
+}
+
+/* The i-th result: its status, code ("" for none) and policyGeneration (-1:
+ * none). */
+static void expect_result(const json_t *answer, size_t i, long status, const char *code,
+                          long long gen)
+{
+    const json_t *r = json_array_get(json_object_get(answer, "results"), i);
+    assert_non_null(r);
+    if (jint(r, "status") != status)
+        fail_msg("result %zu: expected %ld, got %s", i, status, json_dumps(r, 0));
+    const char *c = json_string_value(json_object_get(r, "code"));
+    assert_string_equal(c ? c : "", code);
+    assert_true(!*code || json_is_string(json_object_get(r, "message")));
+    if (gen < 0)
+        assert_null(json_object_get(r, "policyGeneration"));
+    else
+        assert_int_equal(jint(r, "policyGeneration"), gen);
+}
+
+/* The policy of NIC n as the state file has it: its generation and its
+ * first rule's name. */
+static long long table_policy(const char *nic, char name[64])
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/vftable.json", g.a.state_dir);
+    json_t *table = json_load_file(path, 0, NULL);
+    assert_non_null(table);
+    json_t *nics = json_object_get(table, "nics");
+    long long gen = -1;
+    for (size_t i = 0; i < json_array_size(nics); i++) {
+        json_t *n = json_array_get(nics, i);
+        if (strcmp(jstr(n, "nicId"), nic) != 0)
+            continue;
+        json_t *pol = json_object_get(json_object_get(n, "attach"), "policy");
+        gen = jint(pol, "generation");
+        snprintf(name, 64, "%s", jstr(json_array_get(json_object_get(pol, "rules"), 0), "name"));
+    }
+    json_decref(table);
+    return gen;
+}
+
+static json_t *batch_new(void)
+{
+    return json_pack("{s:[], s:[]}", "ruleSets", "nics");
+}
+
+static void test_policies_batch(void **state)
+{
+    (void)state;
+    char name[64];
+    start_plain(NULL, "itest-batch-1");
+    /* NIC 1 at generation 3, NIC 2 at 5, NIC 3 at 4. */
+    static const long long gens[] = {0, 3, 5, 4};
+    for (int i = 1; i <= 3; i++) {
+        char path[64];
+        char *b = attach_body(VM1, (unsigned)i, gens[i],
+                              RULE("nic", "attached", 100, "Inbound", "Allow", "Tcp", "80"));
+        snprintf(path, sizeof path, "/v1/nics/aaaaaaaa-0000-4000-8000-00000000000%d", i);
+        json_decref(call(&g.a, "PUT", path, b, 201, NULL));
+        free(b);
+    }
+    int watch = saves_watch(g.a.state_dir);
+
+    /* One call, every outcome: newer (installed), older (409, kept), equal
+     * (200, kept), unknown (404); NIC 1 and 3 share rule set 0. */
+    json_t *body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("set0"));
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("set1"));
+    batch_add(body, NIC(1), 7, 0);
+    batch_add(body, NIC(2), 4, 1);
+    batch_add(body, NIC(3), 4, 0);
+    batch_add(body, NIC(9), 1, 1);
+    json_t *j = batch_post(body, 200, NULL);
+    expect_result(j, 0, 200, "", 7);
+    expect_result(j, 1, 409, "StalePolicyGeneration", 5);
+    expect_result(j, 2, 200, "", 4);
+    expect_result(j, 3, 404, "NicNotFound", -1);
+    json_decref(j);
+    /* Saved once, before the answer; only NIC 1 changed. */
+    assert_int_equal(saves_count(watch), 1);
+    assert_int_equal(table_policy(NIC(1), name), 7);
+    assert_string_equal(name, "set0");
+    assert_int_equal(table_policy(NIC(2), name), 5);
+    assert_string_equal(name, "attached");
+    assert_int_equal(table_policy(NIC(3), name), 4);
+    assert_string_equal(name, "attached");
+    j = inventory(&g.a);
+    json_t *v = json_object_get(j, "value");
+    assert_int_equal(jint(json_array_get(v, 0), "policyGeneration"), 7);
+    assert_int_equal(jint(json_array_get(v, 1), "policyGeneration"), 5);
+    assert_int_equal(jint(json_array_get(v, 2), "policyGeneration"), 4);
+    json_decref(j);
+
+    /* Three newer at once (upper-case ids are the same NICs): still one save. */
+    body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("all"));
+    batch_add(body, NIC(1), 8, 0);
+    batch_add(body, "AAAAAAAA-0000-4000-8000-000000000002", 8, 0);
+    batch_add(body, NIC(3), 8, 0);
+    j = batch_post(body, 200, NULL);
+    for (size_t i = 0; i < 3; i++)
+        expect_result(j, i, 200, "", 8);
+    assert_string_equal(jstr(json_array_get(json_object_get(j, "results"), 1), "nicId"), NIC(2));
+    json_decref(j);
+    assert_int_equal(saves_count(watch), 1);
+    static const char *const ids[] = {NIC(1), NIC(2), NIC(3)};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(table_policy(ids[i], name), 8);
+        assert_string_equal(name, "all");
+    }
+    /* The same again: nothing changes, nothing is written. */
+    body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("all"));
+    batch_add(body, NIC(1), 8, 0);
+    batch_add(body, NIC(9), 8, 0);
+    j = batch_post(body, 200, NULL);
+    expect_result(j, 0, 200, "", 8);
+    expect_result(j, 1, 404, "NicNotFound", -1);
+    json_decref(j);
+    assert_int_equal(saves_count(watch), 0);
+
+    /* The backend cannot save (the temporary file's name is taken by a
+     * directory): the NIC that needed a change gets 500 and keeps what it
+     * had, the others their usual answers; in memory too. */
+    char tmpdir[700], inside[800];
+    snprintf(tmpdir, sizeof tmpdir, "%s/.vftable.json.tmp", g.a.state_dir);
+    snprintf(inside, sizeof inside, "%s/keep", tmpdir);
+    assert_int_equal(mkdir(tmpdir, 0700), 0);
+    assert_int_equal(mkdir(inside, 0700), 0);
+    body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("unsaved"));
+    batch_add(body, NIC(1), 9, 0);
+    batch_add(body, NIC(2), 8, 0);
+    batch_add(body, NIC(3), 1, 0);
+    j = batch_post(body, 200, NULL);
+    expect_result(j, 0, 500, "InternalServerError", 8);
+    expect_result(j, 1, 200, "", 8);
+    expect_result(j, 2, 409, "StalePolicyGeneration", 8);
+    assert_non_null(strstr(jstr(json_array_get(json_object_get(j, "results"), 0), "message"),
+                           "Nothing was changed"));
+    json_decref(j);
+    assert_int_equal(saves_count(watch), 0);
+    j = inventory(&g.a);
+    assert_int_equal(jint(json_array_get(json_object_get(j, "value"), 0), "policyGeneration"), 8);
+    json_decref(j);
+    assert_int_equal(rmdir(inside), 0);
+    assert_int_equal(rmdir(tmpdir), 0);
+    body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("saved"));
+    batch_add(body, NIC(1), 9, 0);
+    j = batch_post(body, 200, NULL);
+    expect_result(j, 0, 200, "", 9);
+    json_decref(j);
+    assert_int_equal(saves_count(watch), 1);
+    assert_int_equal(table_policy(NIC(1), name), 9);
+    assert_string_equal(name, "saved");
+
+    /* The single-NIC route is still there and agrees. */
+    char *p = policy_body(8, "old");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 409, "StalePolicyGeneration"));
+    free(p);
+    close(watch);
+    assert_true(log_contains(&g.a, "\"route\":\"/v1/policies\""));
+    assert_int_equal(log_count(&g.a, "\"msg\":\"policy replaced\""), 5);
+    stop_ok(&g.a);
+}
+
+/* The whole body is validated before anything changes: each of these is a
+ * 400 and no NIC's policy moves. */
+static void test_policies_batch_invalid(void **state)
+{
+    (void)state;
+    char name[64];
+    start_plain(NULL, "itest-batch-2");
+    char *b = attach_body(VM1, 1, 3, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL));
+    free(b);
+    int watch = saves_watch(g.a.state_dir);
+
+    static const struct {
+        const char *body, *target;
+    } bad[] = {
+        {NULL, NULL},
+        {"[]", NULL},
+        {"{}", "ruleSets"},
+        {"{\"ruleSets\":[[]],\"nics\":[]}", "nics"},
+        {"{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"" NIC(1) "\",\"generation\":5,\"ruleSet\":1}]}",
+         "nics[0].ruleSet"},
+        {"{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"" NIC(
+             1) "\",\"generation\":-1,\"ruleSet\":0}]}",
+         "nics[0].generation"},
+        {"{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"nic-1\",\"generation\":5,\"ruleSet\":0}]}",
+         "nics[0].nicId"},
+        {"{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"" NIC(
+             1) "\",\"generation\":5,\"ruleSet\":0},"
+                "{\"nicId\":\"AAAAAAAA-0000-4000-8000-000000000001\",\"generation\":6,\"ruleSet\":"
+                "0}]}",
+         "nics[1].nicId"},
+        {"{\"ruleSets\":[{}],\"nics\":[{\"nicId\":\"" NIC(1) "\",\"generation\":5,\"ruleSet\":0}]}",
+         "ruleSets[0]"},
+        {"{\"ruleSets\":[[{\"stage\":\"nic\"}]],\"nics\":[{\"nicId\":\"" NIC(
+             1) "\",\"generation\":5,\"ruleSet\":0}]}",
+         "ruleSets[0][0].name"},
+        {"{\"ruleSets\":[[" RULE("nic", "a", 100, "Inbound", "Allow", "Tcp",
+                                 "99999") "]],"
+                                          "\"nics\":[{\"nicId\":\"" NIC(
+                                              1) "\",\"generation\":5,\"ruleSet\":0}]}",
+         "ruleSets[0][0].destinationPortRanges[0]"},
+        {"{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"" NIC(
+             1) "\",\"generation\":5,\"ruleSet\":0,\"extra\":1}]}",
+         "nics[0].extra"},
+        {"{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"" NIC(
+             1) "\",\"generation\":5,\"ruleSet\":0}],\"more\":true}",
+         "more"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *j = call(&g.a, "POST", "/v1/policies", bad[i].body, 400, "InvalidRequestContent");
+        if (bad[i].target) {
+            json_t *details = json_object_get(json_object_get(j, "error"), "details");
+            int seen = 0;
+            for (size_t k = 0; k < json_array_size(details); k++) {
+                const char *t =
+                    json_string_value(json_object_get(json_array_get(details, k), "target"));
+                seen |= t && strcmp(t, bad[i].target) == 0;
+            }
+            if (!seen)
+                fail_msg("body %zu: no problem reported at %s: %s", i, bad[i].target,
+                         json_dumps(j, 0));
+        }
+        json_decref(j);
+    }
+
+    /* More than 256 NICs: one clear error, whatever else is wrong. */
+    json_t *body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("x"));
+    for (int i = 0; i < 257; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "bbbbbbbb-0000-4000-8000-%012d", i);
+        batch_add(body, id, 5, 0);
+    }
+    json_t *j = batch_post(body, 400, "InvalidRequestContent");
+    assert_string_equal(jstr(json_object_get(j, "error"), "target"), "nics");
+    assert_non_null(strstr(jstr(json_object_get(j, "error"), "message"), "at most 256"));
+    json_decref(j);
+    /* 256 is fine. */
+    body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("x"));
+    for (int i = 0; i < 255; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "bbbbbbbb-0000-4000-8000-%012d", i);
+        batch_add(body, id, 5, 0);
+    }
+    batch_add(body, NIC(1), 3, 0);
+    j = batch_post(body, 200, NULL);
+    expect_result(j, 0, 404, "NicNotFound", -1);
+    expect_result(j, 255, 200, "", 3);
+    json_decref(j);
+
+    /* Wrong method: 405 with Allow. */
+    struct itest_req rq = {.method = "PUT", .path = "/v1/policies", .body = "{}"};
+    struct itest_resp r;
+    itest_do(&g.a, &rq, &r);
+    ITEST_EXPECT_ERROR(&r, 405, "MethodNotAllowed");
+    assert_string_equal(itest_header(&r, "Allow"), "POST");
+    itest_resp_free(&r);
+
+    assert_int_equal(saves_count(watch), 0);
+    assert_int_equal(table_policy(NIC(1), name), 3);
+    close(watch);
+    stop_ok(&g.a);
+}
+
+/* --test-no-policy-batches: the agent answers POST /v1/policies as one from
+ * before the route (404 NotFound), the rest as usual. */
+static void test_policies_batch_switched_off(void **state)
+{
+    (void)state;
+    const char *argv[] = {"--test-no-policy-batches", NULL};
+    start_plain(argv, "itest-batch-3");
+    assert_true(log_soon(&g.a, "\"test_no_policy_batches\":true", 5000));
+    char *b = attach_body(VM1, 1, 3, NULL);
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1), b, 201, NULL));
+    free(b);
+    json_t *body = batch_new();
+    json_array_append_new(json_object_get(body, "ruleSets"), rule_set("x"));
+    batch_add(body, NIC(1), 5, 0);
+    json_decref(batch_post(body, 404, "NotFound"));
+    char *p = policy_body(5, "x");
+    json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 200, NULL));
+    free(p);
+
+    /* accelnetd's client falls back to one PUT per NIC, with the same
+     * outcomes. */
+    struct agentc_opts co = {.timeout_ms = 5000, .retries = 1, .retry_base_ms = 50};
+    struct agentc *ac = agentc_new(&co);
+    assert_non_null(ac);
+    json_t *rules = rule_set("fallback");
+    struct agentc_policy pol[3] = {{.nic_id = NIC(1), .generation = 6, .rules = rules},
+                                   {.nic_id = NIC(2), .generation = 1, .rules = rules},
+                                   {.nic_id = NIC(1), .generation = 1, .rules = rules}};
+    struct agentc_call bc = {
+        .op = AGENTC_SET_POLICIES,
+        .target = {.host = "itest-batch-3", .url = g.a.url, .token = g.a.token},
+        .policies = pol,
+        .npolicies = 2};
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_int_equal(bc.per_nic, 1);
+    assert_int_equal(pol[0].err.kind, AGENTC_OK);
+    assert_int_equal(pol[0].policy_generation, 6);
+    assert_string_equal(pol[1].err.code, "NicNotFound");
+    bc.policies = &pol[2];
+    bc.npolicies = 1;
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_string_equal(pol[2].err.code, "StalePolicyGeneration");
+    char name[64];
+    assert_int_equal(table_policy(NIC(1), name), 6);
+    assert_string_equal(name, "fallback");
+    json_decref(rules);
+    agentc_free(ac);
+    stop_ok(&g.a);
+}
+
 static void test_vf_exhaustion(void **state)
 {
     (void)state;
@@ -823,6 +1233,7 @@ static void test_auth(void **state)
                                            {"PUT", "/v1/nics/" NIC(1)},
                                            {"DELETE", "/v1/nics/" NIC(1)},
                                            {"PUT", "/v1/nics/" NIC(1) "/policy"},
+                                           {"POST", "/v1/policies"},
                                            {"GET", "/v1/unknown"}};
     char wrong_len[300], basic[300], agent_token[300], flipped[300];
     snprintf(wrong_len, sizeof wrong_len, "Authorization: Bearer %sx", g.a.token);
@@ -842,11 +1253,13 @@ static void test_auth(void **state)
     char *b = attach_body(VM1, 1, 1, NULL);
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-            struct itest_req rq = {.method = paths[i][0],
-                                   .path = paths[i][1],
-                                   .auth = ITEST_AUTH_NONE,
-                                   .headers = variants[v],
-                                   .body = strcmp(paths[i][0], "PUT") == 0 ? b : NULL};
+            struct itest_req rq = {
+                .method = paths[i][0],
+                .path = paths[i][1],
+                .auth = ITEST_AUTH_NONE,
+                .headers = variants[v],
+                .body =
+                    strcmp(paths[i][0], "PUT") == 0 || strcmp(paths[i][0], "POST") == 0 ? b : NULL};
             struct itest_resp r;
             itest_do(&g.a, &rq, &r);
             if (r.status != 401)
@@ -1005,7 +1418,7 @@ static void test_fault_fail_rate(void **state)
     (void)state;
     const char *argv[] = {"--test-fail-rate", "1", NULL};
     start_plain(argv, "itest-fail-1");
-    assert_true(log_contains(&g.a, "TEST fault injection is on"));
+    assert_true(log_soon(&g.a, "TEST fault injection is on", 5000));
     char *b = attach_body(VM1, 1, 1, NULL);
     struct itest_req rq = {.method = "PUT", .path = "/v1/nics/" NIC(1), .body = b};
     struct itest_resp r;
@@ -1017,6 +1430,10 @@ static void test_fault_fail_rate(void **state)
     char *p = policy_body(2, "x");
     json_decref(call(&g.a, "PUT", "/v1/nics/" NIC(1) "/policy", p, 503, "ServiceUnavailable"));
     json_decref(call(&g.a, "DELETE", "/v1/nics/" NIC(1), NULL, 503, "ServiceUnavailable"));
+    json_decref(call(
+        &g.a, "POST", "/v1/policies",
+        "{\"ruleSets\":[[]],\"nics\":[{\"nicId\":\"" NIC(1) "\",\"generation\":2,\"ruleSet\":0}]}",
+        503, "ServiceUnavailable"));
     free(p);
     /* Reads are not failed, and nothing was changed. */
     json_decref(call(&g.a, "GET", "/v1/health", NULL, 200, NULL));
@@ -1284,11 +1701,32 @@ static void test_with_accelnetd(void **state)
     assert_string_equal(err.code, "StalePolicyGeneration");
     assert_int_equal(agentc_set_policy(ac, &t, NIC(2), 4, rules, &nic, &err), -1);
     assert_string_equal(err.code, "NicNotFound");
+    /* The same in one batch. */
+    struct agentc_policy pol[3] = {{.nic_id = NIC(1), .generation = 6, .rules = rules},
+                                   {.nic_id = NIC(2), .generation = 4, .rules = rules},
+                                   {.nic_id = NIC(1), .generation = 0}};
+    struct agentc_call bc = {
+        .op = AGENTC_SET_POLICIES, .target = t, .policies = pol, .npolicies = 2};
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_int_equal(bc.per_nic, 0);
+    assert_int_equal(pol[0].err.kind, AGENTC_OK);
+    assert_int_equal(pol[0].policy_generation, 6);
+    assert_string_equal(pol[1].err.code, "NicNotFound");
+    pol[0].generation = 5;
+    assert_int_equal(agentc_run(ac, &bc, 1), 0);
+    assert_string_equal(pol[0].err.code, "StalePolicyGeneration");
+    assert_int_equal(pol[0].policy_generation, 6);
+    /* A NIC twice is the agent's 400, on every NIC. */
+    bc.npolicies = 3;
+    assert_int_equal(agentc_run(ac, &bc, 1), 1);
+    assert_int_equal(bc.err.http_status, 400);
+    assert_string_equal(pol[2].err.code, "InvalidRequestContent");
+    assert_int_equal(agentc_set_policy(ac, &t, NIC(1), 5, rules, &nic, &err), -1);
     struct agentc_nic *list = NULL;
     size_t n = 0;
     assert_int_equal(agentc_inventory(ac, &t, &list, &n, &err), 0);
     assert_int_equal(n, 1);
-    assert_int_equal(list[0].policy_generation, 5);
+    assert_int_equal(list[0].policy_generation, 6);
     free(list);
     assert_int_equal(agentc_health(ac, &t, &health, &err), 0);
     assert_string_equal(health.status, "ok");
@@ -1350,6 +1788,9 @@ int main(void)
         T(test_controller_down_then_up),
         T(test_attach_inventory_policy_detach),
         T(test_bad_requests),
+        T(test_policies_batch),
+        T(test_policies_batch_invalid),
+        T(test_policies_batch_switched_off),
         T(test_vf_exhaustion),
         T(test_restart_keeps_inventory),
         T(test_auth),

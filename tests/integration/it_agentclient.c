@@ -1,7 +1,8 @@
 /* it_agentclient — accelnetd's client for host agents (service/agentclient.h)
  * against PROTOCOL DOUBLES: small loopback HTTP(S) servers inside this test
  * that implement the agent side of notes/ISSUE5.md ("accelnetd → agent":
- * health, attach, set policy, detach, inventory, the ARM error envelope,
+ * health, attach, set policy, policies in batches (POST /v1/policies, or
+ * not: an agent from before it), detach, inventory, the ARM error envelope,
  * bearer callback tokens) with test-only fault injection (5xx answers,
  * dropped connections, delays, garbage). They are NOT accelnet-agent: the
  * real agent is written in parallel and replaces them in later tests.
@@ -12,7 +13,10 @@
  * with backoff on 5xx, dropped connections, refused connections and
  * timeouts but never on 4xx, TLS verified against a CA file (and refused
  * without it, with no retry), plain http:// only to loopback, and the
- * fan-out's bounds per host and in total. */
+ * fan-out's bounds per host and in total, and batches of policies: one
+ * request per batch with each rule set once, the per-NIC outcomes, a failed
+ * batch's error on each of its NICs, and the fallback to one PUT per NIC for
+ * an agent that answers the batch 404 or 405. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -66,6 +70,7 @@ struct pd {
     int drop_next;    /* close this many connections without an answer */
     int garbage_next; /* answer 200 with a body that is not JSON */
     int delay_ms;     /* every request waits this long first */
+    int no_batches;   /* POST /v1/policies: 1 = 404 NotFound (an older agent), 2 = 405 */
     /* observations */
     int requests;
     int in_flight, max_in_flight;
@@ -193,6 +198,46 @@ static enum MHD_Result pd_handle(struct pd *p, struct MHD_Connection *c, const c
         json_decref(p->vfs[i].rules);
         p->vfs[i].rules = json_incref(json_object_get(body, "rules"));
         return pd_reply(c, 200, pd_nic_json(p, i));
+    }
+    if (strcmp(url, "/v1/policies") == 0 && p->no_batches == 2)
+        return pd_error(c, 405, "MethodNotAllowed", "no such method");
+    if (strcmp(method, "POST") == 0 && strcmp(url, "/v1/policies") == 0 && !p->no_batches) {
+        /* The batch: each NIC as PUT .../policy would have it. */
+        json_t *sets = json_object_get(body, "ruleSets");
+        json_t *nics = json_object_get(body, "nics");
+        if (!json_is_array(sets) || !json_is_array(nics) || json_array_size(nics) == 0 ||
+            json_array_size(nics) > 256)
+            return pd_error(c, 400, "InvalidRequestContent", "ruleSets and nics needed");
+        json_t *results = json_array();
+        for (size_t k = 0; k < json_array_size(nics); k++) {
+            json_t *o = json_array_get(nics, k);
+            const char *id = json_string_value(json_object_get(o, "nicId"));
+            json_t *rules =
+                json_array_get(sets, (size_t)json_integer_value(json_object_get(o, "ruleSet")));
+            long long gen = json_integer_value(json_object_get(o, "generation"));
+            int i = id ? pd_find(p, id) : -1;
+            if (!json_is_array(rules)) {
+                json_decref(results);
+                return pd_error(c, 400, "InvalidRequestContent", "no such rule set");
+            }
+            json_t *r;
+            if (i < 0)
+                r = json_pack("{s:s, s:i, s:s, s:s}", "nicId", id ? id : "", "status", 404, "code",
+                              "NicNotFound", "message", "no such NIC");
+            else if (gen < p->vfs[i].generation)
+                r = json_pack("{s:s, s:i, s:s, s:s, s:I}", "nicId", id, "status", 409, "code",
+                              "StalePolicyGeneration", "message", "a newer policy is installed",
+                              "policyGeneration", (json_int_t)p->vfs[i].generation);
+            else {
+                p->vfs[i].generation = gen;
+                json_decref(p->vfs[i].rules);
+                p->vfs[i].rules = json_incref(rules);
+                r = json_pack("{s:s, s:i, s:I}", "nicId", id, "status", 200, "policyGeneration",
+                              (json_int_t)gen);
+            }
+            json_array_append_new(results, r);
+        }
+        return pd_reply(c, 200, json_pack("{s:o}", "results", results));
     }
     if (rest && strcmp(method, "DELETE") == 0 && *rest == '\0') {
         int i = pd_find(p, nic);
@@ -534,6 +579,208 @@ static void test_nic_calls(void **state)
     pd_stop(&p);
 }
 
+/* Attaches NIC1..3 at generations 3, 5 and 4. */
+static void attach_three(struct agentc *ac, const struct agentc_target *t, json_t *rules)
+{
+    static const char *const ids[] = {NIC1, NIC2, NIC3};
+    static const long long gens[] = {3, 5, 4};
+    struct agentc_error e;
+    for (int i = 0; i < 3; i++) {
+        struct agentc_attach a = {.vm_id = VM1,
+                                  .mac_address = "00-0D-3A-00-00-01",
+                                  .ip_address = "10.0.0.4",
+                                  .prefix_length = 24,
+                                  .segment_id = 4096,
+                                  .policy_generation = gens[i],
+                                  .rules = rules};
+        assert_int_equal(agentc_attach(ac, t, ids[i], &a, NULL, NULL, &e), 0);
+    }
+}
+
+#define NIC_UNKNOWN "6b1f2c3d-0000-4000-8000-000000000009"
+
+/* One batch with every outcome: NIC1 newer, NIC2 older, NIC3 equal, one
+ * unknown, one id that is not a UUID (never sent). */
+static void batch_fill(struct agentc_policy pol[5], const json_t *a, const json_t *b)
+{
+    memset(pol, 0, 5 * sizeof(*pol));
+    pol[0] = (struct agentc_policy){.nic_id = NIC1, .generation = 7, .rules = a};
+    pol[1] = (struct agentc_policy){.nic_id = NIC2, .generation = 4, .rules = b};
+    pol[2] = (struct agentc_policy){.nic_id = NIC3, .generation = 4, .rules = a};
+    pol[3] = (struct agentc_policy){.nic_id = NIC_UNKNOWN, .generation = 1, .rules = a};
+    pol[4] = (struct agentc_policy){.nic_id = "../health", .generation = 1, .rules = a};
+}
+
+/* The outcomes batch_fill's NICs must have, however they were sent. */
+static void batch_expect(const struct agentc_policy pol[5])
+{
+    assert_int_equal(pol[0].err.kind, AGENTC_OK);
+    assert_int_equal(pol[0].policy_generation, 7);
+    assert_int_equal(pol[1].err.kind, AGENTC_E_HTTP);
+    assert_int_equal(pol[1].err.http_status, 409);
+    assert_string_equal(pol[1].err.code, "StalePolicyGeneration");
+    assert_non_null(strstr(pol[1].err.message, "a newer policy is installed"));
+    assert_int_equal(pol[2].err.kind, AGENTC_OK);
+    assert_int_equal(pol[2].policy_generation, 4);
+    assert_int_equal(pol[3].err.kind, AGENTC_E_HTTP);
+    assert_int_equal(pol[3].err.http_status, 404);
+    assert_string_equal(pol[3].err.code, "NicNotFound");
+    assert_int_equal(pol[4].err.kind, AGENTC_E_URL);
+    assert_int_equal(pol[4].err.attempts, 0);
+}
+
+static void test_policies_batch(void **state)
+{
+    (void)state;
+    struct pd p;
+    pd_start(&p, "node-b", 4, 0);
+    struct agentc *ac = client(2000, 3, NULL);
+    struct agentc_target t = pd_target(&p);
+    json_t *a = some_rules(), *b = json_array();
+    attach_three(ac, &t, b);
+
+    struct agentc_policy pol[5];
+    batch_fill(pol, a, b);
+    struct agentc_call call = {
+        .op = AGENTC_SET_POLICIES, .target = t, .policies = pol, .npolicies = 5};
+    int before = p.requests;
+    assert_int_equal(agentc_run(ac, &call, 1), 0);
+    assert_int_equal(call.err.kind, AGENTC_OK);
+    assert_int_equal(call.err.attempts, 1);
+    assert_int_equal(call.per_nic, 0);
+    batch_expect(pol);
+    assert_non_null(strstr(pol[1].err.message, "host node-b: set policy of NIC " NIC2));
+    /* One request, each rule set in it once. */
+    assert_int_equal(p.requests - before, 1);
+    assert_string_equal(p.last_method, "POST");
+    assert_string_equal(p.last_path, "/v1/policies");
+    json_t *sets = json_object_get(p.last_body, "ruleSets");
+    json_t *nics = json_object_get(p.last_body, "nics");
+    assert_int_equal(json_array_size(sets), 2);
+    assert_true(json_equal(json_array_get(sets, 0), a));
+    assert_true(json_equal(json_array_get(sets, 1), b));
+    assert_int_equal(json_array_size(nics), 4);
+    json_t *want = json_pack("{s:s, s:i, s:i}", "nicId", NIC3, "generation", 4, "ruleSet", 0);
+    assert_true(json_equal(json_array_get(nics, 2), want));
+    json_decref(want);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(nics, 1), "ruleSet")), 1);
+    assert_int_equal(p.vfs[0].generation, 7);
+    assert_true(json_equal(p.vfs[0].rules, a));
+    assert_int_equal(p.vfs[1].generation, 5);
+
+    /* The batch fails as a whole (503, retried, then given up): every NIC
+     * sent has that error; the one never sent keeps its own. */
+    batch_fill(pol, a, b);
+    p.fail_next = 10;
+    before = p.requests;
+    assert_int_equal(agentc_run(ac, &call, 1), 1);
+    assert_int_equal(call.err.kind, AGENTC_E_HTTP);
+    assert_int_equal(call.err.http_status, 503);
+    assert_int_equal(p.requests - before, 4); /* 1 + 3 retries */
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pol[i].err.kind, AGENTC_E_HTTP);
+        assert_int_equal(pol[i].err.http_status, 503);
+        assert_string_equal(pol[i].err.code, "AgentBusy");
+    }
+    assert_int_equal(pol[4].err.kind, AGENTC_E_URL);
+    p.fail_next = 0;
+
+    /* A wrong token: 401 on every NIC, not retried. */
+    batch_fill(pol, a, b);
+    call.target.token = "not-the-callback-token-of-this-agent";
+    assert_int_equal(agentc_run(ac, &call, 1), 1);
+    assert_int_equal(call.err.attempts, 1);
+    assert_int_equal(pol[0].err.http_status, 401);
+    assert_string_equal(pol[3].err.code, "AuthenticationFailed");
+    call.target = t;
+
+    /* Nothing to send, or too much: refused before any request. */
+    before = p.requests;
+    call.npolicies = 0;
+    assert_int_equal(agentc_run(ac, &call, 1), 1);
+    assert_int_equal(call.err.kind, AGENTC_E_URL);
+    call.npolicies = AGENTC_POLICIES_MAX + 1;
+    struct agentc_policy *many = calloc(AGENTC_POLICIES_MAX + 1, sizeof(*many));
+    for (size_t i = 0; i <= AGENTC_POLICIES_MAX; i++)
+        many[i] = (struct agentc_policy){.nic_id = NIC1, .generation = 8, .rules = a};
+    call.policies = many;
+    assert_int_equal(agentc_run(ac, &call, 1), 1);
+    assert_int_equal(call.err.kind, AGENTC_E_URL);
+    assert_int_equal(many[AGENTC_POLICIES_MAX].err.kind, AGENTC_E_URL);
+    free(many);
+    assert_int_equal(p.requests, before);
+
+    /* An unreachable agent: every NIC unreachable. */
+    batch_fill(pol, a, b);
+    call = (struct agentc_call){
+        .op = AGENTC_SET_POLICIES,
+        .target = {.host = "node-gone", .url = "http://127.0.0.1:1", .token = "t"},
+        .policies = pol,
+        .npolicies = 5};
+    assert_int_equal(agentc_run(ac, &call, 1), 1);
+    assert_int_equal(pol[0].err.kind, AGENTC_E_UNREACHABLE);
+    assert_int_equal(pol[3].err.kind, AGENTC_E_UNREACHABLE);
+    assert_non_null(strstr(pol[0].err.message, "node-gone"));
+
+    json_decref(a);
+    json_decref(b);
+    agentc_free(ac);
+    pd_stop(&p);
+}
+
+/* An agent from before POST /v1/policies (404 NotFound) or one that does
+ * not allow it (405): the same NICs go one PUT each, with the same
+ * outcomes, within the same agentc_run(). */
+static void test_policies_fallback(void **state)
+{
+    (void)state;
+    for (int mode = 1; mode <= 2; mode++) {
+        struct pd p;
+        pd_start(&p, "node-old", 4, 0);
+        p.no_batches = mode;
+        struct agentc *ac = client(2000, 3, NULL);
+        struct agentc_target t = pd_target(&p);
+        json_t *a = some_rules(), *b = json_array();
+        attach_three(ac, &t, b);
+        struct agentc_policy pol[5];
+        batch_fill(pol, a, b);
+        /* And a second batch to another (new) agent in the same fan-out. */
+        struct pd q;
+        pd_start(&q, "node-new", 4, 0);
+        struct agentc_target tq = pd_target(&q);
+        attach_three(ac, &tq, b);
+        struct agentc_policy polq[5];
+        batch_fill(polq, a, b);
+        struct agentc_call calls[2] = {
+            {.op = AGENTC_SET_POLICIES, .target = t, .policies = pol, .npolicies = 5},
+            {.op = AGENTC_SET_POLICIES, .target = tq, .policies = polq, .npolicies = 5}};
+        int before = p.requests, beforeq = q.requests;
+        assert_int_equal(agentc_run(ac, calls, 2), 0);
+        assert_int_equal(calls[0].err.kind, AGENTC_OK);
+        assert_int_equal(calls[0].per_nic, 1);
+        assert_int_equal(calls[1].per_nic, 0);
+        batch_expect(pol);
+        batch_expect(polq);
+        /* The batch, then one PUT per NIC that has a UUID. */
+        assert_int_equal(p.requests - before, 1 + 4);
+        assert_int_equal(q.requests - beforeq, 1);
+        assert_string_equal(p.last_method, "PUT");
+        assert_int_equal(p.vfs[0].generation, 7);
+        assert_true(json_equal(p.vfs[0].rules, a));
+        assert_int_equal(p.vfs[1].generation, 5);
+        struct buf m = {0};
+        agentc_metrics_render(&m);
+        assert_non_null(strstr(m.data, "accelnet_agent_policy_batch_fallbacks_total"));
+        assert_null(strstr(m.data, "accelnet_agent_policy_batch_fallbacks_total 0\n"));
+        buf_free(&m);
+        json_decref(a);
+        json_decref(b);
+        agentc_free(ac);
+        pd_stop(&p);
+        pd_stop(&q);
+    }
+}
+
 static void test_retries(void **state)
 {
     (void)state;
@@ -794,6 +1041,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health_and_auth),
         cmocka_unit_test(test_nic_calls),
+        cmocka_unit_test(test_policies_batch),
+        cmocka_unit_test(test_policies_fallback),
         cmocka_unit_test(test_retries),
         cmocka_unit_test(test_unreachable_and_timeout),
         cmocka_unit_test(test_tls),

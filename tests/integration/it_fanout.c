@@ -5,6 +5,9 @@
  * Real processes: accelnetd and 50 accelnet-agent (sim backend, HTTPS both
  * ways). The fleet is built through the API (itfleet.h): 125 VMs of 8
  * accelerated NICs each, placed by the spread weigher on 50 hosts of 24 VFs.
+ * Five of the agents are "older" ones (--test-no-policy-batches: no POST
+ * /v1/policies), as in a rolling upgrade: their NICs get one PUT each, the
+ * others' come in batches, and all converge alike.
  * This checks convergence, not speed: `make bench` measures the fan-out. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +27,7 @@
 #define VFS         24
 #define VMS         125
 #define NICS_PER_VM 8
+#define LEGACY      5
 
 static struct itfleet fleet;
 
@@ -36,6 +40,9 @@ static const char *const daemon_env[] = {
     "ACCELNET_HOST_HEARTBEAT_INTERVAL=5",
     "ACCELNET_HOST_HEARTBEAT_TIMEOUT=120",
     "ACCELNET_POLICY_PUSH_DEADLINE_S=120",
+    /* About 20 NICs per host: batches of 8 make several per host, some in
+     * flight to one agent at once. */
+    "ACCELNET_POLICY_PUSH_BATCH=8",
     NULL,
 };
 
@@ -48,6 +55,7 @@ static int setup(void **state)
                              .vms = VMS,
                              .nics_per_vm = NICS_PER_VM,
                              .threads = 8,
+                             .legacy_agents = LEGACY,
                              .env = daemon_env};
     if (itfleet_start(&fleet, &o) != 0) {
         fprintf(stderr, "it_fanout: %s\n", fleet.error);
@@ -110,6 +118,8 @@ static void test_fanout(void **state)
 {
     (void)state;
     long long before = pg("SELECT max(vf_policy_generation) FROM network_interfaces");
+    double calls0 = itest_metric(&fleet.d, "\naccelnet_agent_calls_total ");
+    double fallbacks0 = itest_metric(&fleet.d, "\naccelnet_agent_policy_batch_fallbacks_total ");
     json_t *op = NULL;
     long long t0 = itest_now_ms();
     check(itfleet_rule_put(&fleet, "https", 110, "443", 180000, &op));
@@ -122,6 +132,15 @@ static void test_fanout(void **state)
     long long nics = 0;
     check(itfleet_check(&fleet, &nics));
     assert_int_equal(nics, VMS * NICS_PER_VM);
+    /* In batches (about 20 NICs per host: three calls each), but to the
+     * older agents, which got one PUT per NIC after their batches' 404. */
+    double calls = itest_metric(&fleet.d, "\naccelnet_agent_calls_total ") - calls0;
+    double fallbacks =
+        itest_metric(&fleet.d, "\naccelnet_agent_policy_batch_fallbacks_total ") - fallbacks0;
+    fprintf(stderr, "it_fanout: %.0f agent calls, %.0f batches sent one NIC at a time\n", calls,
+            fallbacks);
+    assert_true(fallbacks >= 2 * LEGACY);
+    assert_true(calls < (VMS * NICS_PER_VM) / 2);
     /* The operation's policy.push reached all 50 hosts. */
     assert_int_equal(pg("SELECT count(*) FROM operations WHERE kind = 'policy.push' AND status "
                         "<> 'Succeeded'"),

@@ -62,7 +62,9 @@ static int agents_start(struct itfleet *f)
             .host_name = f->host_names[i],
             .location = "westeurope",
             .argv = argv,
-            .env = (const char *const[]){"ACCELNET_AGENT_LOG_LEVEL=info", NULL}};
+            .env = (const char *const[]){
+                "ACCELNET_AGENT_LOG_LEVEL=info",
+                i < f->o.legacy_agents ? "ACCELNET_AGENT_TEST_NO_POLICY_BATCHES=1" : NULL, NULL}};
         if (itest_agent_spawn(&f->agents[i], &o) != 0)
             return fail(f, "agent %s did not start", f->host_names[i]);
     }

@@ -33,12 +33,16 @@
 #define ITFLEET_RG_PATH "/subscriptions/" ITFLEET_SUB "/resourceGroups/" ITFLEET_RG
 
 struct itfleet_opts {
-    const char *db_name;    /* the test database (created afresh) */
-    int agents;             /* host agents, 1..ITFLEET_HOSTS */
-    int vfs_per_agent;      /* each agent's one physical function's VFs */
-    int vms;                /* VMs itfleet_populate() creates */
-    int nics_per_vm;        /* accelerated NICs per VM (1..8, Standard_D15_v2) */
-    int threads;            /* concurrent API calls while populating; 0 = 8 */
+    const char *db_name; /* the test database (created afresh) */
+    int agents;          /* host agents, 1..ITFLEET_HOSTS */
+    int vfs_per_agent;   /* each agent's one physical function's VFs */
+    int vms;             /* VMs itfleet_populate() creates */
+    int nics_per_vm;     /* accelerated NICs per VM (1..8, Standard_D15_v2) */
+    int threads;         /* concurrent API calls while populating; 0 = 8 */
+    /* The first this many agents serve no POST /v1/policies
+     * (--test-no-policy-batches), as agents from before it: a fleet in the
+     * middle of a rolling upgrade. */
+    int legacy_agents;
     const char *const *env; /* extra accelnetd environment, NULL-terminated */
 };
 

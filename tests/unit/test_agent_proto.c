@@ -1,4 +1,5 @@
-/* Unit tests for agent/proto.h: validation of the attach and policy bodies
+/* Unit tests for agent/proto.h: validation of the attach, policy and batch
+ * policy bodies
  * (every problem reported with its path), the canonical forms, the NIC
  * object, the generation rule and what makes a repeated attach the same. */
 #include <stdarg.h>
@@ -330,6 +331,82 @@ static void test_policy_body(void **state)
     err_clear(&e);
 }
 
+static void test_batch_body(void **state)
+{
+    struct proto_batch b;
+    struct err e = {0};
+    (void)state;
+    json_t *body = load(
+        "{\"ruleSets\":[[" RULE_SSH "],[" RULE_VNET_IN "," RULE_SSH "]],\"nics\":["
+        "{\"nicId\":\"AAAAAAAA-0000-4000-8000-000000000001\",\"generation\":7,\"ruleSet\":1},"
+        "{\"nicId\":\"aaaaaaaa-0000-4000-8000-000000000002\",\"generation\":0,\"ruleSet\":0},"
+        "{\"nicId\":\"aaaaaaaa-0000-4000-8000-000000000003\",\"generation\":9,\"ruleSet\":1}]}");
+    if (proto_parse_batch(body, &b, &e) != 0) {
+        print_details(&e);
+        fail();
+    }
+    assert_int_equal(b.nrule_sets, 2);
+    assert_int_equal(b.nnics, 3);
+    assert_string_equal(b.nics[0].id, "aaaaaaaa-0000-4000-8000-000000000001");
+    assert_int_equal(b.nics[0].generation, 7);
+    assert_int_equal(b.nics[0].rule_set, 1);
+    assert_int_equal(b.nics[1].rule_set, 0);
+    assert_int_equal(b.nics[2].generation, 9);
+    /* Canonical form, as in a policy body. */
+    assert_int_equal(json_array_size(b.rule_sets[1]), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(b.rule_sets[0], 0), "direction")),
+        "Inbound");
+    proto_batch_free(&b);
+    proto_batch_free(&b); /* safe twice */
+    json_decref(body);
+
+    /* Every problem at once, with its path; nothing to free. */
+    body = load("{\"ruleSets\":[[{\"stage\":\"nic\"}],{},[" RULE_SSH "," RULE_SSH "]],\"nics\":["
+                "{\"nicId\":\"x\",\"generation\":1,\"ruleSet\":0},"
+                "{\"nicId\":\"aaaaaaaa-0000-4000-8000-000000000002\",\"generation\":1,"
+                "\"ruleSet\":3},"
+                "{\"nicId\":\"AAAAAAAA-0000-4000-8000-000000000002\",\"generation\":-2,"
+                "\"ruleSet\":0},{\"generation\":1}],\"x\":1}");
+    assert_int_equal(proto_parse_batch(body, &b, &e), -1);
+    assert_int_equal(b.nnics, 0);
+    assert_null(b.rule_sets);
+    assert_int_equal(e.code, ERR_INVALID_REQUEST_CONTENT);
+    assert_true(has_detail(&e, "ruleSets[0][0].name", "required"));
+    assert_true(has_detail(&e, "ruleSets[1]", "array"));
+    assert_true(has_detail(&e, "ruleSets[2][1].priority", "unique"));
+    assert_true(has_detail(&e, "nics[0].nicId", "not a NIC id"));
+    assert_true(has_detail(&e, "nics[1].ruleSet", "one of the 3 rule sets"));
+    assert_true(has_detail(&e, "nics[2].nicId", "more than once"));
+    assert_true(has_detail(&e, "nics[2].generation", NULL));
+    assert_true(has_detail(&e, "nics[3].nicId", "required"));
+    assert_true(has_detail(&e, "nics[3].ruleSet", "required"));
+    assert_true(has_detail(&e, "x", "not a known property"));
+    err_clear(&e);
+    json_decref(body);
+
+    /* Too many: one error naming the limit. */
+    body = load("{\"ruleSets\":[[]],\"nics\":[]}");
+    json_t *nics = json_object_get(body, "nics");
+    for (int i = 0; i <= PROTO_MAX_BATCH; i++)
+        json_array_append_new(nics, json_pack("{s:s, s:i, s:i}", "nicId",
+                                              "aaaaaaaa-0000-4000-8000-000000000001", "generation",
+                                              1, "ruleSet", 0));
+    assert_int_equal(proto_parse_batch(body, &b, &e), -1);
+    assert_string_equal(e.target, "nics");
+    assert_non_null(strstr(e.message, "at most 256"));
+    assert_int_equal(e.ndetails, 0);
+    err_clear(&e);
+    json_decref(body);
+
+    assert_int_equal(proto_parse_batch(NULL, &b, &e), -1);
+    err_clear(&e);
+    body = load("[]");
+    assert_int_equal(proto_parse_batch(body, &b, &e), -1);
+    err_clear(&e);
+    json_decref(body);
+}
+
 static void test_generation_rule(void **state)
 {
     (void)state;
@@ -416,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_mac_forms),
         cmocka_unit_test(test_rule_elements),
         cmocka_unit_test(test_policy_body),
+        cmocka_unit_test(test_batch_body),
         cmocka_unit_test(test_generation_rule),
         cmocka_unit_test(test_attach_differs),
         cmocka_unit_test(test_nic_json),

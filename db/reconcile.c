@@ -105,17 +105,17 @@ enum db_status db_reconcile_host_nics(struct db_conn *c, const char *host,
 DB_STMT(db_reconcile_busy_q,
         "SELECT EXISTS (SELECT 1 FROM operations WHERE status = 'InProgress' AND"
         " (($1::text <> '' AND target_id::text = $1)"
-        " OR (kind = 'vf.release' AND lower(params->>'nicId') = lower($2))"
+        " OR (kind = 'vf.release' AND lower(params->>'nicId') = lower($2) AND params->>'host' = $3)"
         " OR (target_id IS NOT NULL AND target_id IN (SELECT vm_id FROM network_interfaces"
         " WHERE id::text = $2))))::int");
 
 enum db_status db_reconcile_busy(struct db_conn *c, const char *vm_id, const char *nic_id,
-                                 int *busy)
+                                 const char *host, int *busy)
 {
-    const char *params[] = {vm_id ? vm_id : "", nic_id};
+    const char *params[] = {vm_id ? vm_id : "", nic_id, host};
     PGresult *r;
     *busy = 1;
-    enum db_status st = db_exec(c, &db_reconcile_busy_q, 2, params, &r);
+    enum db_status st = db_exec(c, &db_reconcile_busy_q, 3, params, &r);
     if (st != DB_OK)
         return st;
     *busy = PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) == 1;

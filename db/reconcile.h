@@ -29,12 +29,13 @@ struct db_reconcile_nic {
 /* The NICs the database places on host (vf_host), by VF index. */
 enum db_status db_reconcile_host_nics(struct db_conn *c, const char *host,
                                       struct db_reconcile_nic **out, size_t *n);
-/* 1 when the agent's VF for nic_id may be in the middle of an operation: one
- * on its VM (vm_id as the agent has it, or as the database has it) is in
- * progress, or a VF release of that NIC is (a host that never answers its
- * vf.release operations holds back no repair elsewhere). */
+/* 1 when host's VF for nic_id may be in the middle of an operation: one on
+ * its VM (vm_id as the agent has it, or as the database has it) is in
+ * progress, or a release of that NIC's VF on that host is (a host that never
+ * answers its vf.release operations holds back no repair elsewhere, not even
+ * of the same NIC on the host it moved to). */
 enum db_status db_reconcile_busy(struct db_conn *c, const char *vm_id, const char *nic_id,
-                                 int *busy);
+                                 const char *host, int *busy);
 /* The VF an agent gave again (re-attach after it lost its state). */
 enum db_status db_reconcile_vf_update(struct db_conn *c, const char *nic_id, const char *host,
                                       const char *pf, long index, const char *pci_address,

@@ -25,8 +25,9 @@
 #define AGENTC_RETRY_MAX_MS 30000u
 /* How long agentc_run() waits in one poll at most while a retry is due. */
 #define AGENTC_POLL_MS 1000
-/* Idle connections to agents a thread keeps (curl closes the oldest beyond). */
-#define AGENTC_KEEP_CONNECTIONS 1024
+/* How long a thread's parsed CA store (ACCELNET_AGENT_CA_FILE) is reused: a
+ * CA file replaced in place takes effect within this time. */
+#define AGENTC_CA_CACHE_S 300L
 
 struct agentc {
     struct agentc_opts o;
@@ -440,6 +441,9 @@ static int agentc_start(struct agentc *ac, struct agentc_xfer *x)
     AGENTC_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
     if (ac->o.ca_file)
         AGENTC_SETOPT(CURLOPT_CAINFO, ac->o.ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
+    AGENTC_SETOPT(CURLOPT_CA_CACHE_TIMEOUT, AGENTC_CA_CACHE_S);
+#endif
     AGENTC_SETOPT(CURLOPT_WRITEFUNCTION, agentc_write);
     AGENTC_SETOPT(CURLOPT_WRITEDATA, x);
     AGENTC_SETOPT(CURLOPT_ERRORBUFFER, x->curl_err);
@@ -666,7 +670,10 @@ static int agentc_wants_per_nic(const struct agentc_call *call)
     if (call->op != AGENTC_SET_POLICIES || call->err.kind != AGENTC_E_HTTP)
         return 0;
     long s = call->err.http_status;
-    return s == 405 || s == 413 || (s == 404 && strcmp(call->err.code, "NicNotFound") != 0);
+    /* 400: the agent refused the batch as a whole (one NIC's rules over its
+     * limit, say): one by one, only that NIC fails. */
+    return s == 400 || s == 405 || s == 413 ||
+           (s == 404 && strcmp(call->err.code, "NicNotFound") != 0);
 }
 
 /* One attempt ended: done (success or final failure) or due again later. */
@@ -782,7 +789,7 @@ static void agentc_multi_key_init(void)
     agentc_multi_key_ok = pthread_key_create(&agentc_multi_key, agentc_multi_free) == 0;
 }
 
-static CURLM *agentc_thread_multi(void)
+static CURLM *agentc_thread_multi(const struct agentc *ac)
 {
     pthread_once(&agentc_multi_once, agentc_multi_key_init);
     if (!agentc_multi_key_ok)
@@ -793,8 +800,9 @@ static CURLM *agentc_thread_multi(void)
     m = curl_multi_init();
     if (!m)
         return NULL;
-    /* Room for every agent's connections (a few per host) between changes. */
-    if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)AGENTC_KEEP_CONNECTIONS) != CURLM_OK ||
+    /* As many idle connections as one fan-out has in flight (a batch per
+     * host): each thread keeps that many descriptors at most. */
+    if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)ac->o.max_in_flight) != CURLM_OK ||
         pthread_setspecific(agentc_multi_key, m) != 0) {
         curl_multi_cleanup(m);
         return NULL;
@@ -872,7 +880,7 @@ size_t agentc_run(struct agentc *ac, struct agentc_call *calls, size_t n)
     unsigned *to_host = util_xcalloc(n ? n : 1, sizeof(*to_host)); /* running, per host slot */
     size_t failed = 0, running = 0, left = 0;
     struct agentc_rules_cache cache = {0};
-    CURLM *m = agentc_thread_multi();
+    CURLM *m = agentc_thread_multi(ac);
 
     for (size_t i = 0; i < n; i++) {
         struct agentc_call *call = &calls[i];

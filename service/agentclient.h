@@ -140,7 +140,8 @@ enum agentc_op {
      * agent's status and code (404 NicNotFound, 409 StalePolicyGeneration:
      * nothing changed, 500); when the request failed, every NIC has its err.
      * An agent that does not serve the route (404 without a NIC-level answer,
-     * 405: one from before it) or refuses the body as too large (413) is sent
+     * 405: one from before it), refuses the body as too large (413) or
+     * refuses the batch as a whole (400: one NIC's part it will not take) is sent
      * one PUT /v1/nics/{nicId}/policy per NIC instead, in the same
      * agentc_run(): per_nic is set, the call's err is AGENTC_OK and each NIC's
      * err is its PUT's. */

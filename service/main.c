@@ -1,6 +1,7 @@
 /* accelnetd — the accelnet control-plane daemon. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,25 @@ static PGconn *main_connect(const char *conninfo, unsigned wait_s, const sigset_
     }
 }
 
+/* Connections to clients, PostgreSQL and host agents (kept between fan-outs)
+ * are descriptors: the soft limit goes up to the hard one, as far as the
+ * operator allows. */
+static void main_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_warn("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+        return;
+    }
+    if (rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_warn("cannot raise the open-files limit from %llu: %s", (unsigned long long)was,
+                 strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -99,6 +119,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(cfg.log_level);
+    main_raise_nofile();
     if (sodium_init() < 0) {
         log_error("libsodium failed to initialise");
         goto out;

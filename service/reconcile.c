@@ -56,7 +56,7 @@ static void rc_leak(struct db_pool *pool, struct agentc *ac, const struct agentc
     int busy = 1;
     if (db_acquire(pool, &c) != DB_OK)
         return;
-    enum db_status st = db_reconcile_busy(c, an->vm_id, an->nic_id, &busy);
+    enum db_status st = db_reconcile_busy(c, an->vm_id, an->nic_id, t->host, &busy);
     db_release(pool, c);
     if (st != DB_OK || busy)
         return; /* an operation may be about to record or release it */
@@ -85,7 +85,7 @@ static int rc_lost(struct db_pool *pool, struct agentc *ac, const struct agentc_
     int busy = 1;
     enum db_status st = db_acquire(pool, &c);
     if (st == DB_OK) {
-        st = db_reconcile_busy(c, dn->vm_id, dn->nic_id, &busy);
+        st = db_reconcile_busy(c, dn->vm_id, dn->nic_id, t->host, &busy);
         if (st != DB_OK || busy) {
             /* Its VM's operation is attaching or releasing it right now. */
             db_release(pool, c);

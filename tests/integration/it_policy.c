@@ -524,6 +524,16 @@ static __attribute__((unused)) void expect_consistent(void)
     }
 }
 
+/* Which of the first two agents (0 or 1) has more of what count_sql (a
+ * count with one '%s' for the host name) counts; the first on a tie. */
+static int busier_agent(const char *count_sql)
+{
+    char q0[256], q1[256];
+    snprintf(q0, sizeof q0, count_sql, host_names[0]);
+    snprintf(q1, sizeof q1, count_sql, host_names[1]);
+    return itest_pg_long(g.conninfo, q0) >= itest_pg_long(g.conninfo, q1) ? 0 : 1;
+}
+
 /* Waits until no operation is in progress. */
 static __attribute__((unused)) void wait_idle(long timeout_ms)
 {
@@ -1289,12 +1299,7 @@ static void test_servicing(void **state)
 {
     (void)state;
     /* The agent with the most VMs. */
-    int ai =
-        pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'", host_names[0]) >=
-                pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'",
-                        host_names[1])
-            ? 0
-            : 1;
+    int ai = busier_agent("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'");
     const char *h = host_names[ai];
     long long n = pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s' AND "
                           "vf_index IS NOT NULL",
@@ -1385,12 +1390,7 @@ static void test_evacuate(void **state)
         fail_msg("the third agent did not start");
     wait_healthy(host_names[2]);
 
-    int ai =
-        pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'", host_names[0]) >=
-                pg_long("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'",
-                        host_names[1])
-            ? 0
-            : 1;
+    int ai = busier_agent("SELECT count(*) FROM network_interfaces WHERE vf_host = '%s'");
     const char *h = host_names[ai];
     long long vms = pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", h);
     assert_true(vms >= 1);
@@ -1469,12 +1469,7 @@ static void test_declare_dead(void **state)
     (void)state;
     /* The busier of the first two hosts (the other and the third have room
      * for everything). */
-    int ai =
-        pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", host_names[0]) >=
-                pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'",
-                        host_names[1])
-            ? 0
-            : 1;
+    int ai = busier_agent("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'");
     const char *h = host_names[ai];
     long long vms = pg_long("SELECT count(*) FROM virtual_machines WHERE host_name = '%s'", h);
     assert_true(vms >= 1);

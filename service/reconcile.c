@@ -1,14 +1,13 @@
 #include "service/reconcile.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "common/log.h"
+#include "common/periodic.h"
 #include "db/policy.h"
 #include "db/reconcile.h"
 #include "db/vm.h"
@@ -23,10 +22,7 @@ static unsigned long long rc_found[RC_KINDS], rc_repaired[RC_KINDS], rc_failed[R
 static unsigned long long rc_passes;
 
 struct reconcile {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop, kicked;
+    struct periodic *thread;
     struct db_pool *pool;
     struct agentc *agents;
     const struct config *cfg;
@@ -285,33 +281,10 @@ int reconcile_pass(struct db_pool *pool, struct agentc *ac, const struct config 
 
 /* --- the thread ------------------------------------------------------------------ */
 
-static void *rc_main(void *arg)
+static void rc_run(void *arg)
 {
     struct reconcile *r = arg;
-    pthread_mutex_lock(&r->mu);
-    while (!r->stop) {
-        if (!r->kicked) {
-            if (r->cfg->reconcile_interval_s) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_sec += r->cfg->reconcile_interval_s;
-                int e = 0;
-                while (!r->stop && !r->kicked && e != ETIMEDOUT)
-                    e = pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-            } else {
-                while (!r->stop && !r->kicked)
-                    pthread_cond_wait(&r->cv, &r->mu);
-            }
-        }
-        if (r->stop)
-            break;
-        r->kicked = 0;
-        pthread_mutex_unlock(&r->mu);
-        reconcile_pass(r->pool, r->agents, r->cfg);
-        pthread_mutex_lock(&r->mu);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
+    reconcile_pass(r->pool, r->agents, r->cfg);
 }
 
 struct reconcile *reconcile_start(struct db_pool *pool, struct agentc *agents,
@@ -321,12 +294,8 @@ struct reconcile *reconcile_start(struct db_pool *pool, struct agentc *agents,
     r->pool = pool;
     r->agents = agents;
     r->cfg = cfg;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
-    if (pthread_create(&r->th, NULL, rc_main, r) != 0) {
-        log_error("reconcile: the thread could not start");
-        pthread_mutex_destroy(&r->mu);
-        pthread_cond_destroy(&r->cv);
+    r->thread = periodic_start("reconcile", cfg->reconcile_interval_s, rc_run, r);
+    if (!r->thread) {
         free(r);
         return NULL;
     }
@@ -344,26 +313,15 @@ void reconcile_stop(struct reconcile *r)
     if (rc_global == r)
         rc_global = NULL;
     pthread_mutex_unlock(&rc_global_mu);
-    pthread_mutex_lock(&r->mu);
-    r->stop = 1;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->th, NULL);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    periodic_stop(r->thread);
     free(r);
 }
 
 void reconcile_kick(void)
 {
     pthread_mutex_lock(&rc_global_mu);
-    struct reconcile *r = rc_global;
-    if (r) {
-        pthread_mutex_lock(&r->mu);
-        r->kicked = 1;
-        pthread_cond_signal(&r->cv);
-        pthread_mutex_unlock(&r->mu);
-    }
+    if (rc_global)
+        periodic_kick(rc_global->thread);
     pthread_mutex_unlock(&rc_global_mu);
 }
 

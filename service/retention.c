@@ -1,11 +1,9 @@
 #include "service/retention.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "common/log.h"
+#include "common/periodic.h"
 #include "db/retention.h"
 #include "service/config.h"
 
@@ -14,12 +12,9 @@
 #define RETENTION_MAX_BATCHES 100
 
 struct retention {
+    struct periodic *thread;
     struct db_pool *pool;
-    unsigned age_s, period_s;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
+    unsigned age_s;
 };
 
 static unsigned long long pruned_operations, pruned_webhooks;
@@ -79,25 +74,10 @@ int retention_prune(struct db_pool *pool, unsigned age_s)
     return 0;
 }
 
-static void *retention_main(void *arg)
+static void retention_run(void *arg)
 {
     struct retention *r = arg;
-    pthread_mutex_lock(&r->mu);
-    while (!r->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += r->period_s;
-        int e = 0;
-        while (!r->stop && e != ETIMEDOUT)
-            e = pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-        if (r->stop)
-            break;
-        pthread_mutex_unlock(&r->mu);
-        retention_prune(r->pool, r->age_s);
-        pthread_mutex_lock(&r->mu);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
+    retention_prune(r->pool, r->age_s);
 }
 
 struct retention *retention_start(struct db_pool *pool, const struct config *cfg)
@@ -105,17 +85,13 @@ struct retention *retention_start(struct db_pool *pool, const struct config *cfg
     struct retention *r = util_xcalloc(1, sizeof(*r));
     r->pool = pool;
     r->age_s = cfg->retention_s;
-    r->period_s = r->age_s / 10;
-    if (r->period_s > 3600)
-        r->period_s = 3600;
-    if (r->period_s < 5)
-        r->period_s = 5;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
-    if (pthread_create(&r->th, NULL, retention_main, r) != 0) {
-        log_error("retention: the thread could not start");
-        pthread_mutex_destroy(&r->mu);
-        pthread_cond_destroy(&r->cv);
+    unsigned period_s = r->age_s / 10;
+    if (period_s > 3600)
+        period_s = 3600;
+    if (period_s < 5)
+        period_s = 5;
+    r->thread = periodic_start("retention", period_s, retention_run, r);
+    if (!r->thread) {
         free(r);
         return NULL;
     }
@@ -126,12 +102,6 @@ void retention_stop(struct retention *r)
 {
     if (!r)
         return;
-    pthread_mutex_lock(&r->mu);
-    r->stop = 1;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->th, NULL);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    periodic_stop(r->thread);
     free(r);
 }
